@@ -1,0 +1,40 @@
+package config
+
+// closest returns the candidate within a small edit distance of s, for
+// "did you mean" hints, or "" when nothing is close enough to be a typo.
+func closest(s string, candidates []string) string {
+	// Beyond this many edits it is a different word, not a typo; short
+	// keys get less slack or "foo" would suggest "log".
+	limit := 2
+	if len(s) <= 4 {
+		limit = 1
+	}
+	best, bestDist := "", limit+1
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance over bytes; keys are ASCII.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
