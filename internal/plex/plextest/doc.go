@@ -1,0 +1,52 @@
+// Package plextest is a fake of plex.tv and of Plex Media Server (PMS) for
+// tests, benchmarks and the demo command.
+//
+// It is written from the recorded behaviour of the real API (the project's
+// shared plex-api.md and the community spec's description.md), not from our
+// client, so that a client bug cannot be mirrored by the fake. It serves real
+// HTTP on loopback listeners: one for plex.tv (routes under /api/v2) and
+// several per PMS server, one per advertised connection, so connection
+// choice can be tested. It does not import testing: it is a library used
+// outside tests too.
+//
+// # Servers and connections
+//
+// Owned() is "Home Server": connections ConnLocalHTTPS (https, local, dead:
+// nothing listens), ConnLocal (http, local), ConnRemote (http), ConnRelay
+// (https through a TLS listener trusted by RootCAs, relay) and ConnIPv6
+// (http on [::1], dead if the machine has no IPv6 loopback). Shared() is
+// "Friend's Server" (owned=false, ownerId and sourceTitle set) with
+// ConnLocal (local, which a client must skip for a server it does not own)
+// and ConnRemote. Every address handed out is loopback.
+//
+// # Library
+//
+// Everything generated is a pure function of Options.Seed and the sizes:
+// two fakes started with the same options serve the same bytes. The owned
+// server has section "1" (music, Options.Tracks tracks, about 10 per album,
+// 1–8 albums per artist), "2" (a few movies) and "3" (empty music); the
+// shared server has section "1" (music, Options.SharedTracks tracks) with
+// rating keys far from the owned ones. Playlists: a long one (min(Tracks,
+// 2500) items), one with a track twice, a smart one (title contains "a"),
+// an empty one, a video one and ordinary ones; one on the shared server.
+// The exported model types are the truth a test compares a mirror with.
+//
+// # Behaviour where the sources are silent
+//
+//   - Listings are ordered by titleSort (ASCII case-insensitive), then rating
+//     key; sort= accepts titleSort, addedAt, updatedAt and ratingKey, each
+//     with :desc; anything else falls back to the default.
+//   - Filters: title= (contains, case-insensitive), addedAt and lastViewedAt
+//     with =, !=, >>= (strictly after) and <<= (strictly before), values in
+//     epoch seconds or relative (-30d). updatedAt is not a documented filter
+//     field and is ignored, like every unknown parameter.
+//   - Only /library/sections/{key}/all insists on X-Plex-Container-Size;
+//     other lists return everything when it is absent.
+//   - Per-user edits (view count, rating, last viewed) move no updatedAt and
+//     no section signal. Renaming an artist or album changes the derived
+//     titles of its children without moving their updatedAt.
+//   - A PMS scan would delete an album left without tracks and an artist
+//     left without albums: so does RemoveTrack/RemoveAlbum.
+//   - Items of smart playlists have no playlistItemID. /playlists with a type
+//     other than 15 (playlists) matches nothing.
+package plextest

@@ -1,0 +1,69 @@
+package plextest
+
+import (
+	"fmt"
+	"time"
+)
+
+// Options configures a Fake. The zero value is usable: every zero field gets
+// the default named in its comment.
+type Options struct {
+	// Seed makes everything generated a pure function of Seed and the sizes.
+	Seed int64
+	// Tracks is the number of tracks in the owned server's main music
+	// section; default 200. Sizes from 10 to 1,000,000 are supported.
+	Tracks int
+	// SharedTracks is the number of tracks in the shared server's music
+	// section; default 30.
+	SharedTracks int
+	// MaxPageSize caps X-Plex-Container-Size; default 1000. A request for
+	// more gets fewer items, which totalSize and size reveal.
+	MaxPageSize int
+	// Now is the clock for createdAt/updatedAt/expiry stamps. Default: a
+	// fixed base time advanced one second per mutation.
+	Now func() time.Time
+	// Latency is slept (really) before every PMS request; for benchmarks
+	// and the demo only. Default 0.
+	Latency time.Duration
+	// ItemLatency is slept per item a PMS response returns.
+	ItemLatency time.Duration
+	// PINLifetime is the lifetime of a strong PIN; default 30 minutes.
+	// Non-strong PINs live 900 s, as on plex.tv.
+	PINLifetime time.Duration
+}
+
+const (
+	defaultTracks       = 200
+	defaultSharedTracks = 30
+	defaultMaxPageSize  = 1000
+	defaultPINLifetime  = 30 * time.Minute
+	shortPINLifetime    = 900 * time.Second
+	maxTracks           = 10_000_000
+)
+
+// withDefaults validates o and fills in the defaults.
+func (o Options) withDefaults() (Options, error) {
+	if o.Tracks == 0 {
+		o.Tracks = defaultTracks
+	}
+	if o.SharedTracks == 0 {
+		o.SharedTracks = defaultSharedTracks
+	}
+	if o.MaxPageSize == 0 {
+		o.MaxPageSize = defaultMaxPageSize
+	}
+	if o.PINLifetime == 0 {
+		o.PINLifetime = defaultPINLifetime
+	}
+	switch {
+	case o.Tracks < 1 || o.Tracks > maxTracks:
+		return o, fmt.Errorf("plextest: Options.Tracks = %d: use 1 to %d (0 means %d)", o.Tracks, maxTracks, defaultTracks)
+	case o.SharedTracks < 1 || o.SharedTracks > maxTracks:
+		return o, fmt.Errorf("plextest: Options.SharedTracks = %d: use 1 to %d (0 means %d)", o.SharedTracks, maxTracks, defaultSharedTracks)
+	case o.MaxPageSize < 1:
+		return o, fmt.Errorf("plextest: Options.MaxPageSize = %d: use a positive size (0 means %d)", o.MaxPageSize, defaultMaxPageSize)
+	case o.Latency < 0 || o.ItemLatency < 0 || o.PINLifetime < 0:
+		return o, fmt.Errorf("plextest: negative duration in Options: latencies and PINLifetime must be >= 0")
+	}
+	return o, nil
+}
