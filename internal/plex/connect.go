@@ -1,0 +1,222 @@
+package plex
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Where a connection goes, in order of preference (Plex: "local should be
+// preferred … relay only as a last resort").
+const (
+	locLocal = iota
+	locRemote
+	locRelay
+	locOverride
+)
+
+type candidate struct {
+	uri   string
+	loc   int
+	https bool
+	order int // position in the resource's list, for a stable sort
+}
+
+// candidates lists where the server may be reached, best first: local →
+// remote → relay, https before http within each (like python-plexapi, both
+// the connection's uri and http://address:port are tried, except for relays). It leaves out
+// local connections of a server the account does not own (they point into
+// someone else's LAN), http when the server requires https, and http to any
+// host that is neither loopback nor marked local by plex.tv. skipped says
+// why each left-out address was dropped.
+func (s *Server) candidates() (cands []candidate, skipped []string) {
+	r := s.res
+	if s.override != "" {
+		return s.overrideCandidate()
+	}
+	seen := map[string]bool{}
+	add := func(raw string, loc, order int, plainOK bool) {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			skipped = append(skipped, fmt.Sprintf("%s: not a URL", raw))
+			return
+		}
+		u.Path, u.RawQuery, u.Fragment = strings.TrimRight(u.Path, "/"), "", ""
+		uri := u.String()
+		if seen[uri] {
+			return
+		}
+		seen[uri] = true
+		if u.Scheme == "http" && r.HTTPSRequired {
+			skipped = append(skipped, uri+": server requires https")
+			return
+		}
+		if err := checkScheme(u, plainOK); err != nil {
+			skipped = append(skipped, err.Error())
+			return
+		}
+		cands = append(cands, candidate{uri: uri, loc: loc, https: u.Scheme == "https", order: order})
+	}
+	for i, cn := range r.Connections {
+		loc := locRemote
+		switch {
+		case cn.Relay:
+			loc = locRelay
+		case cn.Local:
+			loc = locLocal
+		}
+		if loc == locLocal && !r.Owned {
+			skipped = append(skipped, connLabel(cn)+": local connection of a server this account does not own")
+			continue
+		}
+		plainOK := cn.Local && !cn.Relay
+		if cn.URI != "" {
+			add(cn.URI, loc, 2*i, plainOK)
+		}
+		// Relays speak https only, so their address gets no http variant.
+		if cn.Address != "" && cn.Port > 0 && !cn.Relay {
+			add("http://"+net.JoinHostPort(strings.Trim(cn.Address, "[]"), strconv.Itoa(cn.Port)), loc, 2*i+1, plainOK)
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(a.loc, b.loc); c != 0 {
+			return c
+		}
+		if a.https != b.https {
+			if a.https {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.order, b.order)
+	})
+	return cands, skipped
+}
+
+// overrideCandidate is the manual base URL from the config: the only
+// candidate when set. Plain http is accepted for loopback, or for an
+// address plex.tv itself lists as a local connection of an owned server.
+func (s *Server) overrideCandidate() ([]candidate, []string) {
+	u, err := url.Parse(s.override)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, []string{fmt.Sprintf("configured server URL %q is not a plain base URL like https://host:32400", s.override)}
+	}
+	plainOK := false
+	if s.res.Owned {
+		for _, cn := range s.res.Connections {
+			if cn.Local && !cn.Relay && strings.EqualFold(strings.Trim(cn.Address, "[]"), u.Hostname()) {
+				plainOK = true
+			}
+		}
+	}
+	if u.Scheme == "http" && s.res.HTTPSRequired {
+		return nil, []string{fmt.Sprintf("configured server URL %s: the server requires https", redactURL(u))}
+	}
+	if err := checkScheme(u, plainOK); err != nil {
+		return nil, []string{"configured server URL " + err.Error()}
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return []candidate{{uri: u.String(), loc: locOverride, https: u.Scheme == "https"}}, nil
+}
+
+func connLabel(cn Connection) string {
+	if cn.URI != "" {
+		return cn.URI
+	}
+	return net.JoinHostPort(cn.Address, strconv.Itoa(cn.Port))
+}
+
+// probeResult is the outcome of probing one candidate.
+type probeResult struct {
+	i   int
+	err error
+}
+
+// probe checks every candidate in parallel (GET /identity, no token: the
+// token is only sent once a connection has proved to be this server) and
+// returns the working ones in preference order, not in order of speed.
+func (s *Server) probe(ctx context.Context) ([]string, error) {
+	cands, skipped := s.candidates()
+	if len(cands) == 0 {
+		return nil, fmt.Errorf("%w %q: no usable connection (%s); set the server's URL in the config if plex.tv does not list one",
+			ErrNoConnection, s.res.Name, strings.Join(skipped, "; "))
+	}
+	pctx, cancel := context.WithTimeout(ctx, s.c.probeTimeout)
+	defer cancel()
+	results := make(chan probeResult, len(cands))
+	for i, cd := range cands {
+		go func() { results <- probeResult{i, s.probeOne(pctx, cd.uri)} }()
+	}
+	errs := make([]error, len(cands))
+	for range cands {
+		r := <-results
+		errs[r.i] = r.err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var ok, why []string
+	for i, cd := range cands {
+		if errs[i] == nil {
+			ok = append(ok, cd.uri)
+		} else {
+			why = append(why, fmt.Sprintf("%s: %v", cd.uri, errs[i]))
+		}
+	}
+	if len(ok) == 0 {
+		why = append(why, skipped...)
+		return nil, fmt.Errorf("%w %q (%s); check that it is running and reachable from here, or set its URL in the config",
+			ErrNoConnection, s.res.Name, strings.Join(why, "; "))
+	}
+	return ok, nil
+}
+
+// probeOne checks that base answers /identity as the expected server.
+func (s *Server) probeOne(ctx context.Context, base string) error {
+	c := s.c
+	u, err := url.Parse(base + "/identity")
+	if err != nil {
+		return err
+	}
+	if err := c.waitGate(ctx, c.gate(u)); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	c.setHeaders(req.Header, noToken)
+	start := time.Now()
+	c.requests.Add(1)
+	hr, err := c.hc.Do(req)
+	if err != nil {
+		c.logRequest(ctx, http.MethodGet, u.String(), 0, start, 0, 0, err)
+		return unwrapURLError(err)
+	}
+	defer hr.Body.Close()
+	body, err := readBody(hr, 1<<20)
+	c.logRequest(ctx, http.MethodGet, u.String(), hr.StatusCode, start, 0, len(body), err)
+	if err != nil {
+		return err
+	}
+	if hr.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", hr.StatusCode)
+	}
+	var w container
+	if err := json.Unmarshal(body, &w); err != nil || w.MediaContainer == nil {
+		return errors.New("answer is not a Plex identity")
+	}
+	if got := w.MediaContainer.MachineIdentifier.V; got != s.res.ClientIdentifier {
+		return fmt.Errorf("a different server answers there (machineIdentifier %q)", got)
+	}
+	return nil
+}
