@@ -138,19 +138,15 @@ CREATE TABLE playlists (
 ) STRICT, WITHOUT ROWID;
 
 -- Items are replaced as a whole, in one transaction, after a complete fetch.
--- Title, guid and duration are kept beside the key so a playlist can be
--- re-matched after Plex re-keys its tracks.
+-- They hold only the track's key: its title, guids and the rest live in
+-- tracks, whose rows are never deleted, so a join always finds them (and a
+-- renamed artist cannot leave a stale copy here).
 CREATE TABLE playlist_items (
     server_id           TEXT NOT NULL,
     playlist_rating_key TEXT NOT NULL,
     position            INTEGER NOT NULL,    -- 0-based order in the playlist
     track_rating_key    TEXT NOT NULL,
-    playlist_item_id    INTEGER,
-    guid                TEXT,
-    title               TEXT,
-    artist_title        TEXT,
-    album_title         TEXT,
-    duration_ms         INTEGER,
+    playlist_item_id    INTEGER,             -- NULL for smart playlists
     PRIMARY KEY (server_id, playlist_rating_key, position)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX playlist_items_track ON playlist_items (server_id, track_rating_key);

@@ -43,6 +43,8 @@ type DB struct {
 	// applied lists the migrations Open ran, for "plexm8-sync migrate" to
 	// report: by the time it holds a DB there is nothing left to apply.
 	applied []int
+	// stmts are the mirror's prepared statements, made on first use.
+	stmts mirrorStmts
 }
 
 // Open opens the database at path. Unless o.ReadOnly, it creates the parent

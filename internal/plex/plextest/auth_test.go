@@ -221,3 +221,23 @@ func TestPINFlow(t *testing.T) {
 		t.Errorf("PINLifetime 1m: expiresIn %d", p.ExpiresIn)
 	}
 }
+
+func TestClaimPendingPINs(t *testing.T) {
+	h := start(t, Options{Seed: 5})
+	tv := h.f.TVURL()
+	a := decodePIN(t, h.do(req{method: "POST", url: tv + "/pins?strong=true", clientID: "me"}))
+	b := decodePIN(t, h.do(req{method: "POST", url: tv + "/pins?strong=true", clientID: "me"}))
+	if err := h.f.ClaimPIN(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.f.ClaimPendingPINs(); n != 1 {
+		t.Fatalf("ClaimPendingPINs = %d, want 1 (only the unclaimed PIN)", n)
+	}
+	got := decodePIN(t, h.do(req{url: tv + "/pins/" + strconv.FormatInt(b.ID, 10), clientID: "me"}))
+	if got.AuthToken == nil || *got.AuthToken != h.f.AccountToken() {
+		t.Fatalf("pending PIN not claimed: %+v", got)
+	}
+	if n := h.f.ClaimPendingPINs(); n != 0 {
+		t.Fatalf("second ClaimPendingPINs = %d, want 0", n)
+	}
+}

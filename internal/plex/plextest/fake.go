@@ -248,6 +248,22 @@ func (f *Fake) ClaimPIN(id int64) error {
 	return nil
 }
 
+// ClaimPendingPINs claims every PIN that is neither claimed nor expired,
+// standing in for a user who approves every sign-in (the demo's --serve
+// mode). It returns how many it claimed.
+func (f *Fake) ClaimPendingPINs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, p := range f.pins {
+		if !p.claimed && !p.expired(f.clock.Now()) {
+			p.claimed = true
+			n++
+		}
+	}
+	return n
+}
+
 // Owned returns "Home Server", the server the account owns.
 func (f *Fake) Owned() *Server { return f.servers[0] }
 

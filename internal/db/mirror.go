@@ -1,0 +1,588 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	gosync "sync"
+)
+
+// Kind names a mirrored item table.
+type Kind string
+
+// The mirrored item kinds, named as their tables.
+const (
+	KindArtist   Kind = "artists"
+	KindAlbum    Kind = "albums"
+	KindTrack    Kind = "tracks"
+	KindPlaylist Kind = "playlists"
+)
+
+// Server is a row of the servers table.
+type Server struct {
+	ID, Name       string
+	Owned          bool
+	SourceTitle    sql.NullString
+	ProductVersion sql.NullString
+	Platform       sql.NullString
+	ConnectionURI  sql.NullString
+	RefreshedAt    int64
+}
+
+// Section is a row of the sections table.
+type Section struct {
+	ServerID, Key                                     string
+	UUID                                              sql.NullString
+	Type                                              string
+	Title, Agent, Scanner, Language                   sql.NullString
+	CreatedAt, UpdatedAt, ScannedAt, ContentChangedAt sql.NullInt64
+}
+
+// Artist is a row of the artists table.
+type Artist struct {
+	ServerID, RatingKey, SectionKey             string
+	Title, TitleSort, GUID, Guids               sql.NullString
+	Summary, Thumb                              sql.NullString
+	AddedAt, UpdatedAt, ViewCount, LastViewedAt sql.NullInt64
+	UserRating                                  sql.NullFloat64
+}
+
+// Album is a row of the albums table.
+type Album struct {
+	ServerID, RatingKey, SectionKey                         string
+	ArtistRatingKey, Title, TitleSort, ArtistTitle          sql.NullString
+	Year                                                    sql.NullInt64
+	OriginallyAvailableAt, GUID, Guids, Studio              sql.NullString
+	TrackCount, AddedAt, UpdatedAt, ViewCount, LastViewedAt sql.NullInt64
+	UserRating                                              sql.NullFloat64
+}
+
+// Track is a row of the tracks table.
+type Track struct {
+	ServerID, RatingKey, SectionKey                                  string
+	AlbumRatingKey, ArtistRatingKey, Title, TitleSort, OriginalTitle sql.NullString
+	AlbumTitle, ArtistTitle                                          sql.NullString
+	TrackNumber, DiscNumber, Year, DurationMS                        sql.NullInt64
+	GUID, Guids, File                                                sql.NullString
+	Size                                                             sql.NullInt64
+	Codec                                                            sql.NullString
+	Bitrate, AddedAt, UpdatedAt, ViewCount, SkipCount, LastViewedAt  sql.NullInt64
+	UserRating                                                       sql.NullFloat64
+}
+
+// Playlist is a row of the playlists table.
+type Playlist struct {
+	ServerID, RatingKey                       string
+	Title, Summary, GUID, PlaylistType        sql.NullString
+	Smart                                     sql.NullBool
+	Content                                   sql.NullString
+	ItemCount, DurationMS, AddedAt, UpdatedAt sql.NullInt64
+}
+
+// PlaylistItem is a row of the playlist_items table; Position is implied by
+// its index in the slice handed to ReplacePlaylistItems.
+type PlaylistItem struct {
+	TrackRatingKey string
+	PlaylistItemID sql.NullInt64
+}
+
+// Change says what an upsert did to the mirror.
+type Change int
+
+// The outcomes of an upsert.
+const (
+	Unchanged Change = iota
+	Added            // a new row, or one that had been marked removed
+	Updated
+)
+
+// The column lists below are the single source for the SQL of each table:
+// the insert and update statements and the argument order of args().
+var (
+	artistCols = []string{"section_key", "title", "title_sort", "guid", "guids", "summary", "thumb",
+		"added_at", "updated_at", "view_count", "user_rating", "last_viewed_at"}
+	albumCols = []string{"section_key", "artist_rating_key", "title", "title_sort", "artist_title", "year",
+		"originally_available_at", "guid", "guids", "studio", "track_count", "added_at", "updated_at",
+		"view_count", "user_rating", "last_viewed_at"}
+	trackCols = []string{"section_key", "album_rating_key", "artist_rating_key", "title", "title_sort",
+		"original_title", "album_title", "artist_title", "track_number", "disc_number", "year", "duration_ms",
+		"guid", "guids", "file", "size", "codec", "bitrate", "added_at", "updated_at", "view_count",
+		"skip_count", "user_rating", "last_viewed_at"}
+	playlistCols = []string{"title", "summary", "guid", "playlist_type", "smart", "content", "item_count",
+		"duration_ms", "added_at", "updated_at"}
+)
+
+func (a *Artist) args() []any {
+	return []any{a.SectionKey, a.Title, a.TitleSort, a.GUID, a.Guids, a.Summary, a.Thumb,
+		a.AddedAt, a.UpdatedAt, a.ViewCount, a.UserRating, a.LastViewedAt}
+}
+
+func (a *Album) args() []any {
+	return []any{a.SectionKey, a.ArtistRatingKey, a.Title, a.TitleSort, a.ArtistTitle, a.Year,
+		a.OriginallyAvailableAt, a.GUID, a.Guids, a.Studio, a.TrackCount, a.AddedAt, a.UpdatedAt,
+		a.ViewCount, a.UserRating, a.LastViewedAt}
+}
+
+func (t *Track) args() []any {
+	return []any{t.SectionKey, t.AlbumRatingKey, t.ArtistRatingKey, t.Title, t.TitleSort,
+		t.OriginalTitle, t.AlbumTitle, t.ArtistTitle, t.TrackNumber, t.DiscNumber, t.Year, t.DurationMS,
+		t.GUID, t.Guids, t.File, t.Size, t.Codec, t.Bitrate, t.AddedAt, t.UpdatedAt, t.ViewCount,
+		t.SkipCount, t.UserRating, t.LastViewedAt}
+}
+
+func (p *Playlist) args() []any {
+	return []any{p.Title, p.Summary, p.GUID, p.PlaylistType, p.Smart, p.Content, p.ItemCount,
+		p.DurationMS, p.AddedAt, p.UpdatedAt}
+}
+
+// itemStmts are the three statements an upsert of one kind needs. The upsert
+// reads the stored hash first so that an unchanged row costs one index probe
+// and no write, and so the caller learns whether the row was new.
+type itemStmts struct {
+	get, insert, update *sql.Stmt
+}
+
+type mirrorStmts struct {
+	once  gosync.Once
+	err   error
+	items map[Kind]*itemStmts
+	seen  *sql.Stmt
+}
+
+func prepareItem(ctx context.Context, w *sql.DB, table string, cols []string) (*itemStmts, error) {
+	var s itemStmts
+	var err error
+	if s.get, err = w.PrepareContext(ctx, `SELECT hash, removed_at IS NOT NULL FROM `+table+` WHERE server_id = ? AND rating_key = ?`); err != nil {
+		return nil, err
+	}
+	ins := "INSERT INTO " + table + " (server_id, rating_key, hash"
+	vals := "?, ?, ?"
+	upd := "UPDATE " + table + " SET hash = ?, removed_at = NULL"
+	for _, c := range cols {
+		ins += ", " + c
+		vals += ", ?"
+		upd += ", " + c + " = ?"
+	}
+	if s.insert, err = w.PrepareContext(ctx, ins+") VALUES ("+vals+")"); err != nil {
+		return nil, err
+	}
+	if s.update, err = w.PrepareContext(ctx, upd+" WHERE server_id = ? AND rating_key = ?"); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+func (db *DB) mirror(ctx context.Context) (*mirrorStmts, error) {
+	m := &db.stmts
+	m.once.Do(func() {
+		m.items = map[Kind]*itemStmts{}
+		for kind, cols := range map[Kind][]string{KindArtist: artistCols, KindAlbum: albumCols, KindTrack: trackCols, KindPlaylist: playlistCols} {
+			s, err := prepareItem(ctx, db.W(), string(kind), cols)
+			if err != nil {
+				m.err = fmt.Errorf("prepare %s statements: %w", kind, err)
+				return
+			}
+			m.items[kind] = s
+		}
+		if _, err := db.W().ExecContext(ctx, seenTableSQL); err != nil {
+			m.err = fmt.Errorf("create listing table: %w", err)
+			return
+		}
+		m.seen, m.err = db.W().PrepareContext(ctx, `INSERT OR IGNORE INTO temp.seen (kind, rating_key) VALUES (?, ?)`)
+	})
+	return m, m.err
+}
+
+// seen records the rating keys met during one listing, so that rows the
+// listing did not meet can be marked removed once it is known complete. It is
+// a TEMP table on the writer's only connection: it costs the library no Go
+// memory, and a crash simply forgets it, which can only delay a removal.
+const seenTableSQL = `CREATE TEMP TABLE IF NOT EXISTS seen (kind TEXT NOT NULL, rating_key TEXT NOT NULL, PRIMARY KEY (kind, rating_key)) WITHOUT ROWID`
+
+// Tx is one write transaction of the mirror: a batch of upserts.
+type Tx struct {
+	tx    *sql.Tx
+	m     *mirrorStmts
+	bound map[*sql.Stmt]*sql.Stmt
+	rows  int
+}
+
+// Begin starts a write transaction on the single writer.
+func (db *DB) Begin(ctx context.Context) (*Tx, error) {
+	m, err := db.mirror(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin write: %w", err)
+	}
+	return &Tx{tx: tx, m: m, bound: map[*sql.Stmt]*sql.Stmt{}}, nil
+}
+
+// Rows is how many rows this transaction has written or probed.
+func (t *Tx) Rows() int { return t.rows }
+
+// Commit makes the batch durable.
+func (t *Tx) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the batch; it is safe after Commit.
+func (t *Tx) Rollback() { _ = t.tx.Rollback() }
+
+func (t *Tx) stmt(ctx context.Context, s *sql.Stmt) *sql.Stmt {
+	b, ok := t.bound[s]
+	if !ok {
+		b = t.tx.StmtContext(ctx, s)
+		t.bound[s] = b
+	}
+	return b
+}
+
+func (t *Tx) upsert(ctx context.Context, kind Kind, serverID, ratingKey string, hash int64, args []any) (Change, error) {
+	s := t.m.items[kind]
+	t.rows++
+	var old int64
+	var removed bool
+	err := t.stmt(ctx, s.get).QueryRowContext(ctx, serverID, ratingKey).Scan(&old, &removed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		full := make([]any, 0, len(args)+3)
+		full = append(full, serverID, ratingKey, hash)
+		if _, err := t.stmt(ctx, s.insert).ExecContext(ctx, append(full, args...)...); err != nil {
+			return 0, fmt.Errorf("insert %s %s: %w", kind, ratingKey, err)
+		}
+		return Added, nil
+	case err != nil:
+		return 0, fmt.Errorf("read %s %s: %w", kind, ratingKey, err)
+	case old == hash && !removed:
+		return Unchanged, nil
+	}
+	full := make([]any, 0, len(args)+3)
+	full = append(full, hash)
+	full = append(full, args...)
+	if _, err := t.stmt(ctx, s.update).ExecContext(ctx, append(full, serverID, ratingKey)...); err != nil {
+		return 0, fmt.Errorf("update %s %s: %w", kind, ratingKey, err)
+	}
+	if removed {
+		return Added, nil
+	}
+	return Updated, nil
+}
+
+// UpsertArtist writes a only if it differs from the stored row.
+func (t *Tx) UpsertArtist(ctx context.Context, a *Artist) (Change, error) {
+	args := a.args()
+	return t.upsert(ctx, KindArtist, a.ServerID, a.RatingKey, hashArgs(args), args)
+}
+
+// UpsertAlbum writes a only if it differs from the stored row.
+func (t *Tx) UpsertAlbum(ctx context.Context, a *Album) (Change, error) {
+	args := a.args()
+	return t.upsert(ctx, KindAlbum, a.ServerID, a.RatingKey, hashArgs(args), args)
+}
+
+// UpsertTrack writes tr only if it differs from the stored row.
+func (t *Tx) UpsertTrack(ctx context.Context, tr *Track) (Change, error) {
+	args := tr.args()
+	return t.upsert(ctx, KindTrack, tr.ServerID, tr.RatingKey, hashArgs(args), args)
+}
+
+// UpsertPlaylist writes p only if it differs from the stored row.
+func (t *Tx) UpsertPlaylist(ctx context.Context, p *Playlist) (Change, error) {
+	args := p.args()
+	return t.upsert(ctx, KindPlaylist, p.ServerID, p.RatingKey, hashArgs(args), args)
+}
+
+// MarkSeen records that the current listing met ratingKey of kind.
+func (t *Tx) MarkSeen(ctx context.Context, kind Kind, ratingKey string) error {
+	if _, err := t.stmt(ctx, t.m.seen).ExecContext(ctx, string(kind), ratingKey); err != nil {
+		return fmt.Errorf("record listed %s %s: %w", kind, ratingKey, err)
+	}
+	return nil
+}
+
+// StartListing forgets the keys of any previous listing.
+func (db *DB) StartListing(ctx context.Context) error {
+	if _, err := db.mirror(ctx); err != nil {
+		return err
+	}
+	if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.seen`); err != nil {
+		return fmt.Errorf("reset listing: %w", err)
+	}
+	return nil
+}
+
+// SeenCount is how many distinct keys of kind the current listing met.
+func (db *DB) SeenCount(ctx context.Context, kind Kind) (int, error) {
+	var n int
+	if err := db.W().QueryRowContext(ctx, `SELECT count(*) FROM temp.seen WHERE kind = ?`, string(kind)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count listed %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// HasCurrent reports whether the section holds any row not marked removed.
+// A section without one cannot lose rows, so its listing need not track keys.
+func (db *DB) HasCurrent(ctx context.Context, serverID, sectionKey string) (bool, error) {
+	var ok bool
+	err := db.W().QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM artists WHERE server_id = ?1 AND section_key = ?2 AND removed_at IS NULL) OR
+		EXISTS (SELECT 1 FROM albums  WHERE server_id = ?1 AND section_key = ?2 AND removed_at IS NULL) OR
+		EXISTS (SELECT 1 FROM tracks  WHERE server_id = ?1 AND section_key = ?2 AND removed_at IS NULL)`,
+		serverID, sectionKey).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("check section %s: %w", sectionKey, err)
+	}
+	return ok, nil
+}
+
+// MarkUnseenRemoved sets removed_at on the section's current rows of kind
+// that the listing did not meet. Call it only after a complete and consistent
+// listing that tracked keys: it is the one place rows leave the mirror.
+func (t *Tx) MarkUnseenRemoved(ctx context.Context, kind Kind, serverID, sectionKey string, now int64) (int, error) {
+	q := `UPDATE ` + string(kind) + ` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL
+		AND rating_key NOT IN (SELECT rating_key FROM temp.seen WHERE kind = ?)`
+	args := []any{now, serverID, sectionKey, string(kind)}
+	if kind == KindPlaylist {
+		q = `UPDATE playlists SET removed_at = ? WHERE server_id = ? AND removed_at IS NULL
+			AND rating_key NOT IN (SELECT rating_key FROM temp.seen WHERE kind = ?)`
+		args = []any{now, serverID, string(kind)}
+	}
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("mark removed %s: %w", kind, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// SetState records the change signature of scope as of a complete reconcile.
+func (t *Tx) SetState(ctx context.Context, serverID, scope, signature string, now int64) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO sync_state (server_id, scope, signature, synced_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (server_id, scope) DO UPDATE SET signature = excluded.signature, synced_at = excluded.synced_at`,
+		serverID, scope, signature, now)
+	if err != nil {
+		return fmt.Errorf("record state of %s: %w", scope, err)
+	}
+	return nil
+}
+
+// State returns the signature stored for scope, or "" when there is none.
+func (db *DB) State(ctx context.Context, serverID, scope string) (string, error) {
+	var sig string
+	err := db.R().QueryRowContext(ctx, `SELECT signature FROM sync_state WHERE server_id = ? AND scope = ?`, serverID, scope).Scan(&sig)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read state of %s: %w", scope, err)
+	}
+	return sig, nil
+}
+
+// ClearState forgets every signature of a server, so the next sync reconciles
+// it whole. Full sync uses it.
+func (db *DB) ClearState(ctx context.Context, serverID string) error {
+	if _, err := db.W().ExecContext(ctx, `DELETE FROM sync_state WHERE server_id = ?`, serverID); err != nil {
+		return fmt.Errorf("clear sync state: %w", err)
+	}
+	return nil
+}
+
+// UpsertServer records a server plex.tv listed.
+func (db *DB) UpsertServer(ctx context.Context, s Server) error {
+	_, err := db.W().ExecContext(ctx, `INSERT INTO servers (id, name, owned, source_title, product_version, platform, connection_uri, refreshed_at, removed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, owned = excluded.owned, source_title = excluded.source_title,
+			product_version = excluded.product_version, platform = excluded.platform,
+			connection_uri = coalesce(excluded.connection_uri, servers.connection_uri),
+			refreshed_at = excluded.refreshed_at, removed_at = NULL`,
+		s.ID, s.Name, s.Owned, s.SourceTitle, s.ProductVersion, s.Platform, s.ConnectionURI, s.RefreshedAt)
+	if err != nil {
+		return fmt.Errorf("save server %q: %w", s.Name, err)
+	}
+	return nil
+}
+
+// SetConnection remembers the connection that worked for a server.
+func (db *DB) SetConnection(ctx context.Context, serverID, uri string) error {
+	if _, err := db.W().ExecContext(ctx, `UPDATE servers SET connection_uri = ? WHERE id = ?`, uri, serverID); err != nil {
+		return fmt.Errorf("save connection: %w", err)
+	}
+	return nil
+}
+
+// ReplaceSections stores a complete listing of a server's sections: rows
+// not in it are marked removed (their items stay as they are).
+func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Section, now int64) error {
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	keys := make([]any, 0, len(secs)+2)
+	keys = append(keys, now, serverID)
+	marks := ""
+	for i := range secs {
+		s := &secs[i]
+		args := []any{s.UUID, s.Type, s.Title, s.Agent, s.Scanner, s.Language, s.CreatedAt, s.UpdatedAt, s.ScannedAt, s.ContentChangedAt}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sections (server_id, key, hash, uuid, type, title, agent, scanner, language,
+				created_at, updated_at, scanned_at, content_changed_at, removed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+			ON CONFLICT (server_id, key) DO UPDATE SET hash = excluded.hash, uuid = excluded.uuid, type = excluded.type,
+				title = excluded.title, agent = excluded.agent, scanner = excluded.scanner, language = excluded.language,
+				created_at = excluded.created_at, updated_at = excluded.updated_at, scanned_at = excluded.scanned_at,
+				content_changed_at = excluded.content_changed_at, removed_at = NULL
+			WHERE sections.hash != excluded.hash OR sections.removed_at IS NOT NULL`,
+			append([]any{serverID, s.Key, hashArgs(args)}, args...)...)
+		if err != nil {
+			return fmt.Errorf("save section %q: %w", s.Key, err)
+		}
+		keys = append(keys, s.Key)
+		if marks != "" {
+			marks += ", "
+		}
+		marks += "?"
+	}
+	q := `UPDATE sections SET removed_at = ? WHERE server_id = ? AND removed_at IS NULL`
+	if marks != "" {
+		q += ` AND key NOT IN (` + marks + `)`
+	}
+	if _, err := tx.ExecContext(ctx, q, keys...); err != nil {
+		return fmt.Errorf("mark sections removed: %w", err)
+	}
+	return tx.Commit()
+}
+
+// ReplacePlaylistItems swaps a playlist's items for a complete new listing,
+// and records its signature, in one transaction.
+func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey string, items []PlaylistItem, signature string, now int64) (changed bool, err error) {
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	// Compare before writing: most refetches (smart playlists on every
+	// sync) find the same items, and an unchanged playlist is not rewritten.
+	h := newHasher()
+	for i := range items {
+		it := &items[i]
+		h.args([]any{it.TrackRatingKey, it.PlaylistItemID})
+	}
+	sum := h.sum()
+	scope := "playlist:" + playlistKey
+	var old string
+	err = tx.QueryRowContext(ctx, `SELECT signature FROM sync_state WHERE server_id = ? AND scope = ?`, serverID, scope+":items").Scan(&old)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("read playlist items state: %w", err)
+	}
+	itemsSig := fmt.Sprintf("%d:%d", len(items), sum)
+	if old != itemsSig {
+		changed = true
+		if _, err := tx.ExecContext(ctx, `DELETE FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, serverID, playlistKey); err != nil {
+			return false, fmt.Errorf("clear playlist items: %w", err)
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO playlist_items (server_id, playlist_rating_key, position, track_rating_key,
+			playlist_item_id) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			return false, err
+		}
+		defer ins.Close()
+		for i := range items {
+			it := &items[i]
+			if _, err := ins.ExecContext(ctx, serverID, playlistKey, i, it.TrackRatingKey, it.PlaylistItemID); err != nil {
+				return false, fmt.Errorf("insert playlist item %d: %w", i, err)
+			}
+		}
+	}
+	for _, st := range [][2]string{{scope, signature}, {scope + ":items", itemsSig}} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (server_id, scope, signature, synced_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (server_id, scope) DO UPDATE SET signature = excluded.signature, synced_at = excluded.synced_at`,
+			serverID, st[0], st[1], now); err != nil {
+			return false, fmt.Errorf("record playlist state: %w", err)
+		}
+	}
+	return changed, tx.Commit()
+}
+
+// hasher is FNV-1a over a row's values, with type tags and separators so that
+// ("ab", "c") and ("a", "bc"), or NULL and "", never collide by construction.
+type hasher uint64
+
+func newHasher() hasher { return 14695981039346656037 }
+
+func (h *hasher) byte(b byte) {
+	*h ^= hasher(b)
+	*h *= 1099511628211
+}
+
+func (h *hasher) str(s string) {
+	for i := 0; i < len(s); i++ {
+		h.byte(s[i])
+	}
+}
+
+func (h *hasher) u64(v uint64) {
+	for i := 0; i < 8; i++ {
+		h.byte(byte(v >> (8 * i)))
+	}
+}
+
+func (h *hasher) args(args []any) {
+	for _, a := range args {
+		switch v := a.(type) {
+		case string:
+			h.byte('s')
+			h.u64(uint64(len(v)))
+			h.str(v)
+		case sql.NullString:
+			if !v.Valid {
+				h.byte('n')
+				continue
+			}
+			h.byte('s')
+			h.u64(uint64(len(v.String)))
+			h.str(v.String)
+		case sql.NullInt64:
+			if !v.Valid {
+				h.byte('n')
+				continue
+			}
+			h.byte('i')
+			h.u64(uint64(v.Int64))
+		case sql.NullFloat64:
+			if !v.Valid {
+				h.byte('n')
+				continue
+			}
+			h.byte('f')
+			h.u64(math.Float64bits(v.Float64))
+		case sql.NullBool:
+			switch {
+			case !v.Valid:
+				h.byte('n')
+			case v.Bool:
+				h.byte('T')
+			default:
+				h.byte('F')
+			}
+		default:
+			panic(fmt.Sprintf("db: cannot hash %T", a))
+		}
+	}
+}
+
+func (h hasher) sum() int64 { return int64(h) }
+
+func hashArgs(args []any) int64 {
+	h := newHasher()
+	h.args(args)
+	return h.sum()
+}
