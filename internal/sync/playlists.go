@@ -95,7 +95,7 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, r *
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			changed, n, err := s.playlistItems(ctx, srv, serverID, j.key, j.sig)
+			diff, err := s.playlistItems(ctx, srv, serverID, j.key, j.sig)
 			mu.Lock()
 			defer mu.Unlock()
 			s.o.Progress.Add(1)
@@ -103,9 +103,9 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, r *
 				r.Problems = append(r.Problems, fmt.Errorf("playlist %q: %w", j.title, err))
 				return
 			}
-			if changed {
-				items.Updated += n
-			}
+			items.Added += diff.Added
+			items.Removed += diff.Removed
+			items.Updated += diff.Moved
 		}()
 	}
 	wg.Wait()
@@ -115,16 +115,15 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, r *
 
 // playlistItems fetches one playlist's items whole, then replaces the stored
 // ones in one transaction. A failed fetch changes nothing.
-func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string) (bool, int, error) {
+func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string) (db.ItemDiff, error) {
 	var items []db.PlaylistItem
 	for page, err := range srv.Walk(ctx, plex.PlaylistItems(key), s.o.PageSize) {
 		if err != nil {
-			return false, 0, fmt.Errorf("list items: %w", err)
+			return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 		}
 		for i := range page.Items {
 			items = append(items, playlistItem(&page.Items[i]))
 		}
 	}
-	changed, err := s.db.ReplacePlaylistItems(ctx, serverID, key, items, sig, s.o.Now().Unix())
-	return changed, len(items), err
+	return s.db.ReplacePlaylistItems(ctx, serverID, key, items, sig, s.o.Now().Unix())
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -164,7 +166,9 @@ func (f *Fake) addConn(s *Server, c *conn) error {
 	if err != nil {
 		return fmt.Errorf("plextest: listen on %s for %s connection %q: %w", addr, s.name, c.name, err)
 	}
-	ts := &httptest.Server{Listener: l, Config: &http.Server{Handler: h}}
+	// Handshakes a client refuses (a probe of the relay without the fake's
+	// root) are normal here; net/http would log each one to stderr.
+	ts := &httptest.Server{Listener: l, Config: &http.Server{Handler: h, ErrorLog: log.New(io.Discard, "", 0)}}
 	if c.protocol == "https" {
 		ts.StartTLS()
 		if f.rootCAs == nil {

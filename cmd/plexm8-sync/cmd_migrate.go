@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/plexm8/plexm8-sync/internal/db"
+)
+
+func init() {
+	register(&command{
+		name:    "migrate",
+		summary: "create or upgrade the database schema",
+		help: `Applies every pending schema migration to the database, each in its own
+transaction, and prints the resulting version. Other commands migrate on open
+too; run this by hand after an upgrade to see what changed. A database made by
+a newer plexm8-sync is refused and left untouched.
+
+Examples:
+  plexm8-sync migrate
+  PLEXM8_DB=/tmp/test.db plexm8-sync migrate`,
+		run: func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("migrate takes no arguments")
+			}
+			cfg, err := a.Config()
+			if err != nil {
+				return err
+			}
+			d, err := db.Open(ctx, cfg.Database.Path, db.Options{})
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			v, err := d.SchemaVersion(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.Stdout, "database %s is at schema version %d (latest %d)\n", cfg.Database.Path, v, db.LatestVersion())
+			return nil
+		},
+	})
+}

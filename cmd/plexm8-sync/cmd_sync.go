@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/sync"
+)
+
+func init() {
+	var full bool
+	var servers stringList
+	register(&command{
+		name:    "sync",
+		args:    "[--full] [--server NAME]...",
+		summary: "mirror the servers into the database now",
+		help: `Runs one sync pass now and prints what changed.
+
+By default the pass is incremental: libraries and playlists whose change
+signals did not move are skipped, and everything else is reconciled completely
+(additions, edits and deletions), so afterwards the mirror equals the server.
+--full re-lists everything, which also refreshes per-user fields (play counts,
+ratings, last played). Rows that disappeared from the server are kept with
+removed_at set; nothing is deleted because of a failed or partial listing.
+
+Shows a progress bar per phase on a terminal and log lines otherwise. Exit
+code 1 when any part failed; run it again to finish the job.
+
+Examples:
+  plexm8-sync sync
+  plexm8-sync sync --full --server "Home Server"`,
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&full, "full", false, "re-list everything, not only what changed")
+			fs.Var(&servers, "server", "sync only this server (`name` or machine identifier); repeatable")
+		},
+		run: func(ctx context.Context, a *app, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("sync takes no arguments (did you mean --server %s?)", args[0])
+			}
+			return a.syncOnce(ctx, full, servers)
+		},
+	})
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return fmt.Sprint([]string(*s)) }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
+	cfg, err := a.Config()
+	if err != nil {
+		return err
+	}
+	tok, err := token(cfg)
+	if err != nil {
+		return err
+	}
+	client, err := a.newPlexClient(cfg)
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, cfg.Database.Path, db.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	syncer := sync.New(d, client, sync.Options{
+		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency,
+		Logger: a.Logger(), Progress: a.progress(),
+	})
+	want := cfg.Plex.Servers
+	if len(only) > 0 {
+		want = only
+	}
+	servers, err := syncer.Servers(ctx, tok, want, cfg.Plex.Connections)
+	if err != nil {
+		return explain(err)
+	}
+	var failed []error
+	for _, srv := range servers {
+		res, err := syncer.Server(ctx, srv, full)
+		printSummary(a.Stdout, res)
+		if err != nil {
+			failed = append(failed, explain(err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return errors.Join(failed...)
+}
+
+func (a *app) progress() sync.Progress {
+	if isTerminal(a.Stderr) && !a.service {
+		return &termProgress{w: a.Stderr, now: time.Now}
+	}
+	return &logProgress{log: a.Logger(), now: time.Now, interval: 10 * time.Second}
+}
+
+func printSummary(w io.Writer, r *sync.Result) {
+	status := "complete"
+	if len(r.Problems) > 0 {
+		status = fmt.Sprintf("partial (%d problems)", len(r.Problems))
+	}
+	kind := "incremental"
+	if r.Full {
+		kind = "full"
+	}
+	fmt.Fprintf(w, "%s: %s sync %s in %s; %d requests, %d retries, %d unchanged skipped\n",
+		r.Server, kind, status, r.Duration.Round(time.Millisecond), r.Requests, r.Retries, r.Skipped)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tadded\tupdated\tremoved\t")
+	for _, k := range []string{"artists", "albums", "tracks", "playlists", "playlist_items"} {
+		c := r.Counts[k]
+		if c == nil {
+			c = &sync.Counts{}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", k, c.Added, c.Updated, c.Removed)
+	}
+	_ = tw.Flush()
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "  problem: %v\n", p)
+	}
+}

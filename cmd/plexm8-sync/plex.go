@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/plexm8/plexm8-sync/internal/account"
+	"github.com/plexm8/plexm8-sync/internal/config"
+	"github.com/plexm8/plexm8-sync/internal/plex"
+	"github.com/plexm8/plexm8-sync/internal/secret"
+)
+
+// newPlexClient builds the client every command that talks to Plex uses,
+// with this installation's stable client identifier.
+func (a *app) newPlexClient(cfg *config.Config) (*plex.Client, error) {
+	id, err := plex.LoadOrCreateClientID(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	o := plex.Options{
+		TVURL:      cfg.Plex.TVURL,
+		ClientsURL: cfg.Plex.ClientsURL,
+		Identity: plex.Identity{
+			Product: cfg.Plex.Product, Version: version, ClientID: id,
+			Platform: runtime.GOOS, PlatformVersion: runtime.GOARCH, Device: "PlexM8 sync",
+			DeviceName: cfg.Plex.DeviceName,
+		},
+		RequestsPerSecond: cfg.Plex.RequestsPerSecond,
+		Logger:            a.Logger(),
+	}
+	for _, f := range a.plexOptions {
+		f(&o)
+	}
+	c, err := plex.New(o)
+	if err != nil {
+		return nil, fmt.Errorf("plex client: %w", err)
+	}
+	return c, nil
+}
+
+// token is PLEXM8_TOKEN when set, else the stored credentials.
+func token(cfg *config.Config) (secret.Value, error) {
+	if !cfg.Token.IsZero() {
+		return cfg.Token, nil
+	}
+	c, err := account.Load(cfg.StateDir)
+	if err != nil {
+		return secret.Value{}, err
+	}
+	return c.Token, nil
+}
+
+// explain turns errors a user can act on into what to do next.
+func explain(err error) error {
+	switch {
+	case errors.Is(err, plex.ErrUnauthorized):
+		return fmt.Errorf("%w\nplex.tv no longer accepts the stored token: run 'plexm8-sync login' to sign in again", err)
+	case errors.Is(err, plex.ErrNoConnection):
+		return fmt.Errorf("%w\nnone of the server's connections answered: check that it is running, or set plex.connections in the config", err)
+	}
+	return err
+}
+
+// isTerminal reports whether w is a terminal we may draw on.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

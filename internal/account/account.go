@@ -1,0 +1,98 @@
+// Package account keeps the plex.tv credentials of this installation: the
+// user token obtained by the PIN flow, in a 0600 file in the state directory.
+package account
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/plexm8/plexm8-sync/internal/secret"
+)
+
+// ErrNotSignedIn means there are no stored credentials.
+var ErrNotSignedIn = errors.New("not signed in to plex.tv: run 'plexm8-sync login' (or set PLEXM8_TOKEN)")
+
+// Credentials are what a sign-in leaves behind.
+type Credentials struct {
+	Token    secret.Value
+	Username string
+	SavedAt  time.Time
+}
+
+// fileName is the credentials file inside the state directory.
+const fileName = "credentials.json"
+
+// onDisk is the file's shape. It is the only place the token is revealed,
+// on purpose, and the file is written 0600.
+type onDisk struct {
+	Token    string    `json:"token"`
+	Username string    `json:"username,omitempty"`
+	SavedAt  time.Time `json:"saved_at"`
+}
+
+// Path is where the credentials of stateDir live.
+func Path(stateDir string) string { return filepath.Join(stateDir, fileName) }
+
+// Load reads the stored credentials; ErrNotSignedIn when there are none.
+func Load(stateDir string) (Credentials, error) {
+	b, err := os.ReadFile(Path(stateDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return Credentials{}, ErrNotSignedIn
+	}
+	if err != nil {
+		return Credentials{}, fmt.Errorf("read credentials: %w", err)
+	}
+	var d onDisk
+	if err := json.Unmarshal(b, &d); err != nil || d.Token == "" {
+		return Credentials{}, fmt.Errorf("credentials file %s is damaged: run 'plexm8-sync login' to replace it", Path(stateDir))
+	}
+	return Credentials{Token: secret.New(d.Token), Username: d.Username, SavedAt: d.SavedAt}, nil
+}
+
+// Save writes c atomically: a crash leaves the old file or the new one.
+func Save(stateDir string, c Credentials) error {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return fmt.Errorf("create state directory: %w", err)
+	}
+	b, err := json.MarshalIndent(onDisk{Token: c.Token.Reveal(), Username: c.Username, SavedAt: c.SavedAt.UTC()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(stateDir, ".credentials-*")
+	if err != nil {
+		return fmt.Errorf("save credentials: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("save credentials: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("save credentials: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("save credentials: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save credentials: %w", err)
+	}
+	if err := os.Rename(f.Name(), Path(stateDir)); err != nil {
+		return fmt.Errorf("save credentials: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the stored credentials; it is not an error if there are none.
+func Delete(stateDir string) error {
+	if err := os.Remove(Path(stateDir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove credentials: %w", err)
+	}
+	return nil
+}
