@@ -137,11 +137,13 @@ func (p *Playlist) args() []any {
 		p.DurationMS, p.AddedAt, p.UpdatedAt}
 }
 
-// itemStmts are the three statements an upsert of one kind needs. The upsert
-// reads the stored hash first so that an unchanged row costs one index probe
-// and no write, and so the caller learns whether the row was new.
+// itemStmts are the statements an upsert of one kind needs. A reconciling
+// upsert reads the stored hash first, so that an unchanged row costs one
+// index probe and no write, and so the caller learns whether the row was
+// new. A loading upsert (load) is one statement: into a section that holds
+// no current rows, nearly every row is new and the probe would be waste.
 type itemStmts struct {
-	get, insert, update *sql.Stmt
+	get, insert, update, load *sql.Stmt
 }
 
 type mirrorStmts struct {
@@ -169,6 +171,15 @@ func prepareItem(ctx context.Context, w *sql.DB, table string, cols []string) (*
 		return nil, err
 	}
 	if s.update, err = w.PrepareContext(ctx, upd+" WHERE server_id = ? AND rating_key = ?"); err != nil {
+		return nil, err
+	}
+	set := "hash = excluded.hash, removed_at = NULL"
+	for _, c := range cols {
+		set += ", " + c + " = excluded." + c
+	}
+	load := ins + ") VALUES (" + vals + ") ON CONFLICT (server_id, rating_key) DO UPDATE SET " + set +
+		" WHERE " + table + ".hash != excluded.hash OR " + table + ".removed_at IS NOT NULL"
+	if s.load, err = w.PrepareContext(ctx, load); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -207,6 +218,7 @@ type Tx struct {
 	m     *mirrorStmts
 	bound map[*sql.Stmt]*sql.Stmt
 	rows  int
+	load  bool
 }
 
 // Begin starts a write transaction on the single writer.
@@ -220,6 +232,18 @@ func (db *DB) Begin(ctx context.Context) (*Tx, error) {
 		return nil, fmt.Errorf("begin write: %w", err)
 	}
 	return &Tx{tx: tx, m: m, bound: map[*sql.Stmt]*sql.Stmt{}}, nil
+}
+
+// BeginLoad starts a write transaction for loading a section that holds no
+// current rows. Its upserts skip the probe for the stored row and report
+// every row they write as Added (a row that existed, marked removed or from
+// earlier in the same listing, is simply brought up to date).
+func (db *DB) BeginLoad(ctx context.Context) (*Tx, error) {
+	t, err := db.Begin(ctx)
+	if t != nil {
+		t.load = true
+	}
+	return t, err
 }
 
 // Rows is how many rows this transaction has written or probed.
@@ -245,30 +269,104 @@ func (t *Tx) stmt(ctx context.Context, s *sql.Stmt) *sql.Stmt {
 	return b
 }
 
-func (t *Tx) upsert(ctx context.Context, kind Kind, serverID, ratingKey string, hash int64, args []any) (Change, error) {
-	s := t.m.items[kind]
+// Row is an item made ready for writing: its values in statement order
+// (server, key, hash, then the columns), as plain driver values, and its
+// content hash. Building one costs more than writing it is worth keeping on
+// the single writer, so callers build rows where they decode pages.
+type Row struct {
+	kind Kind
+	args []any
+}
+
+// Key returns the row's rating key.
+func (r Row) Key() string { return r.args[1].(string) }
+
+func newRow(kind Kind, serverID, ratingKey string, cols []any) Row {
+	args := make([]any, 0, len(cols)+3)
+	args = append(args, serverID, ratingKey, nil)
+	h := newHasher()
+	for _, c := range cols {
+		v := plain(c)
+		h.value(v)
+		args = append(args, v)
+	}
+	args[2] = h.sum()
+	return Row{kind: kind, args: args}
+}
+
+// plain turns sql.Null* into nil or the bare value: the driver then needs no
+// Valuer call per argument, and NULL stays NULL.
+func plain(v any) any {
+	switch v := v.(type) {
+	case sql.NullString:
+		if v.Valid {
+			return v.String
+		}
+	case sql.NullInt64:
+		if v.Valid {
+			return v.Int64
+		}
+	case sql.NullFloat64:
+		if v.Valid {
+			return v.Float64
+		}
+	case sql.NullBool:
+		if v.Valid {
+			return v.Bool
+		}
+	default:
+		return v
+	}
+	return nil
+}
+
+// ArtistRow prepares a for Tx.Put.
+func ArtistRow(a *Artist) Row { return newRow(KindArtist, a.ServerID, a.RatingKey, a.args()) }
+
+// AlbumRow prepares a for Tx.Put.
+func AlbumRow(a *Album) Row { return newRow(KindAlbum, a.ServerID, a.RatingKey, a.args()) }
+
+// TrackRow prepares t for Tx.Put.
+func TrackRow(t *Track) Row { return newRow(KindTrack, t.ServerID, t.RatingKey, t.args()) }
+
+// PlaylistRow prepares p for Tx.Put.
+func PlaylistRow(p *Playlist) Row { return newRow(KindPlaylist, p.ServerID, p.RatingKey, p.args()) }
+
+// Put writes row only if it differs from the stored one, and says what it
+// did.
+func (t *Tx) Put(ctx context.Context, row Row) (Change, error) {
+	s := t.m.items[row.kind]
 	t.rows++
+	if t.load {
+		res, err := t.stmt(ctx, s.load).ExecContext(ctx, row.args...)
+		if err != nil {
+			return 0, fmt.Errorf("write %s %s: %w", row.kind, row.Key(), err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Unchanged, nil
+		}
+		return Added, nil
+	}
 	var old int64
 	var removed bool
-	err := t.stmt(ctx, s.get).QueryRowContext(ctx, serverID, ratingKey).Scan(&old, &removed)
+	err := t.stmt(ctx, s.get).QueryRowContext(ctx, row.args[0], row.args[1]).Scan(&old, &removed)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		full := make([]any, 0, len(args)+3)
-		full = append(full, serverID, ratingKey, hash)
-		if _, err := t.stmt(ctx, s.insert).ExecContext(ctx, append(full, args...)...); err != nil {
-			return 0, fmt.Errorf("insert %s %s: %w", kind, ratingKey, err)
+		if _, err := t.stmt(ctx, s.insert).ExecContext(ctx, row.args...); err != nil {
+			return 0, fmt.Errorf("insert %s %s: %w", row.kind, row.Key(), err)
 		}
 		return Added, nil
 	case err != nil:
-		return 0, fmt.Errorf("read %s %s: %w", kind, ratingKey, err)
-	case old == hash && !removed:
+		return 0, fmt.Errorf("read %s %s: %w", row.kind, row.Key(), err)
+	case old == row.args[2].(int64) && !removed:
 		return Unchanged, nil
 	}
-	full := make([]any, 0, len(args)+3)
-	full = append(full, hash)
-	full = append(full, args...)
-	if _, err := t.stmt(ctx, s.update).ExecContext(ctx, append(full, serverID, ratingKey)...); err != nil {
-		return 0, fmt.Errorf("update %s %s: %w", kind, ratingKey, err)
+	// The update statement takes the hash and columns, then the key.
+	upd := make([]any, 0, len(row.args))
+	upd = append(upd, row.args[2:]...)
+	upd = append(upd, row.args[0], row.args[1])
+	if _, err := t.stmt(ctx, s.update).ExecContext(ctx, upd...); err != nil {
+		return 0, fmt.Errorf("update %s %s: %w", row.kind, row.Key(), err)
 	}
 	if removed {
 		return Added, nil
@@ -278,26 +376,22 @@ func (t *Tx) upsert(ctx context.Context, kind Kind, serverID, ratingKey string, 
 
 // UpsertArtist writes a only if it differs from the stored row.
 func (t *Tx) UpsertArtist(ctx context.Context, a *Artist) (Change, error) {
-	args := a.args()
-	return t.upsert(ctx, KindArtist, a.ServerID, a.RatingKey, hashArgs(args), args)
+	return t.Put(ctx, ArtistRow(a))
 }
 
 // UpsertAlbum writes a only if it differs from the stored row.
 func (t *Tx) UpsertAlbum(ctx context.Context, a *Album) (Change, error) {
-	args := a.args()
-	return t.upsert(ctx, KindAlbum, a.ServerID, a.RatingKey, hashArgs(args), args)
+	return t.Put(ctx, AlbumRow(a))
 }
 
 // UpsertTrack writes tr only if it differs from the stored row.
 func (t *Tx) UpsertTrack(ctx context.Context, tr *Track) (Change, error) {
-	args := tr.args()
-	return t.upsert(ctx, KindTrack, tr.ServerID, tr.RatingKey, hashArgs(args), args)
+	return t.Put(ctx, TrackRow(tr))
 }
 
 // UpsertPlaylist writes p only if it differs from the stored row.
 func (t *Tx) UpsertPlaylist(ctx context.Context, p *Playlist) (Change, error) {
-	args := p.args()
-	return t.upsert(ctx, KindPlaylist, p.ServerID, p.RatingKey, hashArgs(args), args)
+	return t.Put(ctx, PlaylistRow(p))
 }
 
 // MarkSeen records that the current listing met ratingKey of kind.
@@ -308,13 +402,16 @@ func (t *Tx) MarkSeen(ctx context.Context, kind Kind, ratingKey string) error {
 	return nil
 }
 
-// StartListing forgets the keys of any previous listing.
-func (db *DB) StartListing(ctx context.Context) error {
+// StartListing forgets the keys met by earlier listings of kinds. Listings of
+// different kinds may run side by side; two of the same kind may not.
+func (db *DB) StartListing(ctx context.Context, kinds ...Kind) error {
 	if _, err := db.mirror(ctx); err != nil {
 		return err
 	}
-	if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.seen`); err != nil {
-		return fmt.Errorf("reset listing: %w", err)
+	for _, k := range kinds {
+		if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.seen WHERE kind = ?`, string(k)); err != nil {
+			return fmt.Errorf("reset listing of %s: %w", k, err)
+		}
 	}
 	return nil
 }
@@ -580,47 +677,35 @@ func (h *hasher) u64(v uint64) {
 	}
 }
 
+// value hashes one plain driver value (see plain).
+func (h *hasher) value(v any) {
+	switch v := v.(type) {
+	case nil:
+		h.byte('n')
+	case string:
+		h.byte('s')
+		h.u64(uint64(len(v)))
+		h.str(v)
+	case int64:
+		h.byte('i')
+		h.u64(uint64(v))
+	case float64:
+		h.byte('f')
+		h.u64(math.Float64bits(v))
+	case bool:
+		if v {
+			h.byte('T')
+		} else {
+			h.byte('F')
+		}
+	default:
+		panic(fmt.Sprintf("db: cannot hash %T", v))
+	}
+}
+
 func (h *hasher) args(args []any) {
 	for _, a := range args {
-		switch v := a.(type) {
-		case string:
-			h.byte('s')
-			h.u64(uint64(len(v)))
-			h.str(v)
-		case sql.NullString:
-			if !v.Valid {
-				h.byte('n')
-				continue
-			}
-			h.byte('s')
-			h.u64(uint64(len(v.String)))
-			h.str(v.String)
-		case sql.NullInt64:
-			if !v.Valid {
-				h.byte('n')
-				continue
-			}
-			h.byte('i')
-			h.u64(uint64(v.Int64))
-		case sql.NullFloat64:
-			if !v.Valid {
-				h.byte('n')
-				continue
-			}
-			h.byte('f')
-			h.u64(math.Float64bits(v.Float64))
-		case sql.NullBool:
-			switch {
-			case !v.Valid:
-				h.byte('n')
-			case v.Bool:
-				h.byte('T')
-			default:
-				h.byte('F')
-			}
-		default:
-			panic(fmt.Sprintf("db: cannot hash %T", a))
-		}
+		h.value(plain(a))
 	}
 }
 

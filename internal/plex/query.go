@@ -47,6 +47,9 @@ func AllPlaylists() Query {
 
 // PlaylistItems lists a playlist's items in order; each carries its
 // playlistItemID. Duplicates are kept: a playlist may hold a track twice.
+// Media elements are asked to be left out: an item's file details are the
+// track's, listed with the section, and they are half of every item's bytes.
+// PMS treats that as a request, so items may still carry Media.
 func PlaylistItems(ratingKey string) Query {
-	return Query{Path: "/playlists/" + url.PathEscape(ratingKey) + "/items"}
+	return Query{Path: "/playlists/" + url.PathEscape(ratingKey) + "/items", Params: url.Values{"excludeElements": {"Media"}}}
 }

@@ -152,12 +152,15 @@ type plainTrack struct {
 	ParentTitle          string `json:"parentTitle"`
 	GrandparentTitle     string `json:"grandparentTitle"`
 	GUID                 string `json:"guid"`
-	Index                int64  `json:"index"`
-	ParentIndex          int64  `json:"parentIndex"`
-	Duration             int64  `json:"duration"`
-	AddedAt              int64  `json:"addedAt"`
-	UpdatedAt            int64  `json:"updatedAt"`
-	Media                []struct {
+	Guids                []struct {
+		ID string `json:"id"`
+	} `json:"Guid"` // without it, encoding/json would match "Guid" to guid
+	Index       int64 `json:"index"`
+	ParentIndex int64 `json:"parentIndex"`
+	Duration    int64 `json:"duration"`
+	AddedAt     int64 `json:"addedAt"`
+	UpdatedAt   int64 `json:"updatedAt"`
+	Media       []struct {
 		AudioCodec string `json:"audioCodec"`
 		Bitrate    int64  `json:"bitrate"`
 		Part       []struct {

@@ -9,31 +9,87 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
+// playlistJob is a playlist whose items are to be refetched.
+type playlistJob struct {
+	key, title, sig string
+	count           int // leafCount, or -1 when not sent
+}
+
 // playlists mirrors every playlist of the server and the items of its audio
-// playlists. Items are refetched when the playlist's signals moved, on a
-// full pass, and always for smart playlists, whose contents change without
-// their updatedAt moving.
-func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, r *Result) error {
+// playlists. Items are refetched on a full pass and when the playlist's
+// signals (updatedAt, leafCount, duration) moved. A smart playlist's items
+// change without its updatedAt moving, whenever the library does: they are
+// also refetched when libraryChanged delivers true, that is when any section
+// of the server was reconciled in this pass. Rules on per-user fields (plays,
+// ratings) wait for the scheduled full pass, like those fields themselves.
+func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, libraryChanged <-chan bool, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
-	if err := s.db.StartListing(ctx); err != nil {
+	jobs, waiting, err := s.listPlaylists(ctx, srv, full, r)
+	if err != nil {
+		<-libraryChanged
 		return err
 	}
-	type job struct {
-		key, title, sig string
+
+	// Item fetches run side by side; each playlist's replacement is its own
+	// transaction, so one failing playlist leaves the others complete.
+	items := r.Counts[itemsTable]
+	var mu gosync.Mutex
+	sem := make(chan struct{}, s.o.Concurrency)
+	var wg gosync.WaitGroup
+	run := func(j playlistJob) {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			diff, err := s.playlistItems(ctx, srv, serverID, j.key, j.sig, j.count)
+			if err != nil {
+				r.problem(fmt.Errorf("playlist %q: %w", j.title, err))
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			items.Added += diff.Added
+			items.Removed += diff.Removed
+			items.Updated += diff.Moved
+		}()
 	}
-	var jobs []job
+	for _, j := range jobs {
+		run(j)
+	}
+	if <-libraryChanged {
+		for _, j := range waiting {
+			run(j)
+		}
+	} else {
+		for range waiting {
+			r.skip()
+		}
+	}
+	wg.Wait()
+	return nil
+}
+
+// listPlaylists stores the playlist rows, one transaction per page, and
+// marks playlists the complete listing did not meet as removed (their items
+// stay, for history). It returns the audio playlists whose items must be
+// refetched, and the smart ones that must be if the library changed.
+func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool, r *Result) (jobs, waiting []playlistJob, err error) {
+	serverID := srv.Resource().ClientIdentifier
+	if err := s.db.StartListing(ctx, db.KindPlaylist); err != nil {
+		return nil, nil, err
+	}
 	counts := r.counts(db.KindPlaylist)
 	complete := true
 	for page, err := range srv.Walk(ctx, plex.AllPlaylists(), s.o.PageSize) {
 		if err != nil {
 			// Keep what was listed; without the whole list nothing is removed.
-			r.Problems = append(r.Problems, fmt.Errorf("list playlists: %w", err))
+			r.problem(fmt.Errorf("list playlists: %w", err))
 			complete = false
 			break
 		}
 		tx, err := s.db.Begin(ctx)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for i := range page.Items {
 			m := &page.Items[i]
@@ -43,34 +99,42 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, r *
 			}
 			if err != nil {
 				tx.Rollback()
-				return err
+				return nil, nil, err
 			}
 			counts.add(ch)
 			if m.PlaylistType.V != "audio" {
 				continue
 			}
-			sig := fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration))
-			if !full && !m.Smart.V {
-				old, err := s.db.State(ctx, serverID, "playlist:"+m.RatingKey.V)
-				if err != nil {
-					tx.Rollback()
-					return err
-				}
-				if old == sig {
-					r.Skipped++
-					continue
-				}
+			j := playlistJob{m.RatingKey.V, m.Title.V, fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)), -1}
+			if m.LeafCount.Valid {
+				j.count = int(m.LeafCount.V)
 			}
-			jobs = append(jobs, job{m.RatingKey.V, m.Title.V, sig})
+			if full {
+				jobs = append(jobs, j)
+				continue
+			}
+			old, err := s.db.State(ctx, serverID, "playlist:"+j.key)
+			if err != nil {
+				tx.Rollback()
+				return nil, nil, err
+			}
+			switch {
+			case old != j.sig:
+				jobs = append(jobs, j)
+			case m.Smart.V:
+				waiting = append(waiting, j)
+			default:
+				r.skip()
+			}
 		}
 		if err := tx.Commit(); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if complete {
 		tx, err := s.db.Begin(ctx)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		n, err := tx.MarkUnseenRemoved(ctx, db.KindPlaylist, serverID, "", s.o.Now().Unix())
 		if err == nil {
@@ -78,52 +142,33 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, r *
 		}
 		tx.Rollback()
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		counts.Removed += n
 	}
-
-	// Item fetches run side by side; each playlist's replacement is its own
-	// transaction, so one failing playlist leaves the others complete.
-	items := r.counts("playlist_items")
-	var mu gosync.Mutex
-	sem := make(chan struct{}, s.o.Concurrency)
-	var wg gosync.WaitGroup
-	s.o.Progress.Start("playlists", len(jobs))
-	for _, j := range jobs {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			diff, err := s.playlistItems(ctx, srv, serverID, j.key, j.sig)
-			mu.Lock()
-			defer mu.Unlock()
-			s.o.Progress.Add(1)
-			if err != nil {
-				r.Problems = append(r.Problems, fmt.Errorf("playlist %q: %w", j.title, err))
-				return
-			}
-			items.Added += diff.Added
-			items.Removed += diff.Removed
-			items.Updated += diff.Moved
-		}()
-	}
-	wg.Wait()
-	s.o.Progress.Finish()
-	return nil
+	return jobs, waiting, nil
 }
 
 // playlistItems fetches one playlist's items whole, then replaces the stored
 // ones in one transaction. A failed fetch changes nothing.
-func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string) (db.ItemDiff, error) {
+// known is the item count the playlist listing gave (leafCount), or -1.
+func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string, known int) (db.ItemDiff, error) {
+	// Pages arrive in any order; fetchPages guarantees each lands at its own
+	// offset exactly once, so the slice ends up whole and in order.
 	var items []db.PlaylistItem
-	for page, err := range srv.Walk(ctx, plex.PlaylistItems(key), s.o.PageSize) {
-		if err != nil {
-			return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
-		}
-		for i := range page.Items {
-			items = append(items, playlistItem(&page.Items[i]))
-		}
+	pg := pager[plex.Page]{srv: srv, q: plex.PlaylistItems(key), size: s.o.PageSize, conc: s.o.Concurrency,
+		started: func(total int) { items = make([]db.PlaylistItem, total) },
+		convert: func(p plex.Page) (plex.Page, error) { return p, nil },
+		use: func(p plex.Page) error {
+			for i := range p.Items {
+				items[p.Offset+i] = playlistItem(&p.Items[i])
+			}
+			return nil
+		},
+	}
+	err := pg.run(ctx, known)
+	if err != nil {
+		return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 	}
 	return s.db.ReplacePlaylistItems(ctx, serverID, key, items, sig, s.o.Now().Unix())
 }

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
@@ -86,18 +86,40 @@ type Result struct {
 	Requests, Retries int64
 	Duration          time.Duration
 	Problems          []error // parts that failed; the run is partial
+
+	// mu guards Problems and Skipped while sections and playlists are
+	// synced side by side; each Counts entry has a single writer.
+	mu gosync.Mutex
+}
+
+// The tables a pass counts changes in.
+const itemsTable = "playlist_items"
+
+var countedTables = []string{string(db.KindArtist), string(db.KindAlbum), string(db.KindTrack), string(db.KindPlaylist), itemsTable}
+
+func newResult(id, name string, full bool) *Result {
+	r := &Result{ServerID: id, Server: name, Full: full, Counts: map[string]*Counts{}}
+	for _, t := range countedTables {
+		r.Counts[t] = &Counts{}
+	}
+	return r
 }
 
 // Err joins the problems, nil when the pass was complete.
 func (r *Result) Err() error { return errors.Join(r.Problems...) }
 
-func (r *Result) counts(kind db.Kind) *Counts {
-	c := r.Counts[string(kind)]
-	if c == nil {
-		c = &Counts{}
-		r.Counts[string(kind)] = c
-	}
-	return c
+func (r *Result) counts(table db.Kind) *Counts { return r.Counts[string(table)] }
+
+func (r *Result) problem(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Problems = append(r.Problems, err)
+}
+
+func (r *Result) skip() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Skipped++
 }
 
 // Totals sums the counts of every kind.
@@ -122,7 +144,7 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 	res0 := srv.Resource()
 	start := s.o.Now()
 	before := s.client.Stats()
-	r := &Result{ServerID: res0.ClientIdentifier, Server: res0.Name, Full: full, Counts: map[string]*Counts{}}
+	r := newResult(res0.ClientIdentifier, res0.Name, full)
 	kind := "incremental"
 	if full {
 		kind = "full"
@@ -188,24 +210,29 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	if err := s.db.ReplaceSections(ctx, res.ClientIdentifier, rows, now); err != nil {
 		return err
 	}
+	// Playlists are synced beside the sections: the single writer is the
+	// bottleneck of a section listing, and fetching playlist items uses the
+	// other core meanwhile. Smart playlists whose own signals did not move
+	// wait to hear whether any section changed (libraryChanged).
+	libraryChanged := make(chan bool, 1)
+	playlistsDone := make(chan error, 1)
+	go func() { playlistsDone <- s.playlists(ctx, srv, full, libraryChanged, r) }()
+	reconciled := false
 	for _, sec := range sections {
 		if sec.Type.V != "artist" {
 			continue
 		}
-		if err := s.section(ctx, srv, sec, full, r); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			r.Problems = append(r.Problems, fmt.Errorf("section %q: %w", sec.Title.V, err))
+		did, err := s.section(ctx, srv, sec, full, r)
+		reconciled = reconciled || did
+		if err != nil && ctx.Err() == nil {
+			r.problem(fmt.Errorf("section %q: %w", sec.Title.V, err))
 		}
 	}
-	if err := s.playlists(ctx, srv, full, r); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		r.Problems = append(r.Problems, err)
+	libraryChanged <- reconciled
+	if err := <-playlistsDone; err != nil && ctx.Err() == nil {
+		r.problem(err)
 	}
-	return nil
+	return ctx.Err()
 }
 
 // listed kinds of a music section, parents first so a reader never sees a
@@ -221,26 +248,36 @@ var sectionKinds = []struct {
 }
 
 // section reconciles one music section if its change signals moved since its
-// last complete reconcile (or always, when full).
-func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, full bool, r *Result) error {
+// last complete reconcile (or always, when full). It reports whether it
+// tried: even a failed attempt may have written rows.
+func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, full bool, r *Result) (bool, error) {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
-	sig, err := s.signature(ctx, srv, sec)
+	sig, counts, err := s.signature(ctx, srv, sec)
 	if err != nil {
-		return err
+		return true, err // unknown: assume it changed
 	}
 	scope := "section:" + key
 	if !full {
 		old, err := s.db.State(ctx, serverID, scope)
 		if err != nil {
-			return err
+			return true, err
 		}
 		if old == sig {
-			r.Skipped++
+			r.skip()
 			s.o.Logger.Debug("section unchanged", "section", sec.Title.V)
-			return nil
+			return false, nil
 		}
 	}
+	return true, s.reconcile(ctx, srv, sec, sig, counts, r)
+}
+
+// reconcile lists a section whole and, if the listing was complete and
+// consistent, marks what it did not meet as removed and records sig.
+func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Section, sig string, counts [3]int, r *Result) error {
+	serverID := srv.Resource().ClientIdentifier
+	key := sec.Key.V
+	scope := "section:" + key
 	// A section with no current rows cannot lose any, so its listing need
 	// not track keys: the first sync of a library writes rows only.
 	track, err := s.db.HasCurrent(ctx, serverID, key)
@@ -248,14 +285,14 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 		return err
 	}
 	if track {
-		if err := s.db.StartListing(ctx); err != nil {
+		if err := s.db.StartListing(ctx, db.KindArtist, db.KindAlbum, db.KindTrack); err != nil {
 			return err
 		}
 	}
-	for _, k := range sectionKinds {
+	for i, k := range sectionKinds {
 		l := listing{s: s, srv: srv, serverID: serverID, section: key, kind: k.kind, track: track, counts: r.counts(k.kind)}
 		phase := fmt.Sprintf("%s %s", sec.Title.V, k.name)
-		if err := l.run(ctx, plex.SectionItems(key, k.typ), phase); err != nil {
+		if err := l.run(ctx, plex.SectionItems(key, k.typ), counts[i], phase); err != nil {
 			return fmt.Errorf("list %s: %w", k.name, err)
 		}
 	}
@@ -281,17 +318,29 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 }
 
 // signature condenses a section's change signals: Plex's own stamps plus the
-// item counts, which catch a deletion that moved no stamp.
-func (s *Syncer) signature(ctx context.Context, srv *plex.Server, sec plex.Section) (string, error) {
-	parts := []string{optInt(sec.ContentChangedAt), optInt(sec.UpdatedAt), optInt(sec.ScannedAt)}
-	for _, k := range sectionKinds {
-		n, err := srv.Count(ctx, plex.SectionItems(sec.Key.V, k.typ))
-		if err != nil {
-			return "", fmt.Errorf("count %s: %w", k.name, err)
-		}
-		parts = append(parts, fmt.Sprint(n))
+// item counts, which catch a deletion that moved no stamp. The three counts
+// are taken side by side and returned for the listings to start from.
+func (s *Syncer) signature(ctx context.Context, srv *plex.Server, sec plex.Section) (string, [3]int, error) {
+	var counts [3]int
+	var errs [3]error
+	var wg gosync.WaitGroup
+	for i, k := range sectionKinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], errs[i] = srv.Count(ctx, plex.SectionItems(sec.Key.V, k.typ))
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("count %s: %w", k.name, errs[i])
+			}
+		}()
 	}
-	return strings.Join(parts, "|"), nil
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return "", counts, err
+	}
+	sig := fmt.Sprintf("%s|%s|%s|%d|%d|%d", optInt(sec.ContentChangedAt), optInt(sec.UpdatedAt), optInt(sec.ScannedAt),
+		counts[0], counts[1], counts[2])
+	return sig, counts, nil
 }
 
 func optInt(v plex.OptInt) string {

@@ -277,3 +277,18 @@ func fmtCounts(r *msync.Result) string {
 	slices.Sort(parts)
 	return strings.Join(parts, "; ")
 }
+
+// A server that serves fewer items per page than asked is followed: the
+// listing restarts at the size it serves and still comes out whole.
+func TestServerCapsPageSize(t *testing.T) {
+	e := newEnv(t, plextest.Options{Seed: 21, Tracks: 260, MaxPageSize: 25}, opts())
+	e.sync(false, false)
+	assertMirror(t, e.db, e.fake)
+	s := e.fake.Owned()
+	s.RemoveTrack(s.Tracks("1")[40].RatingKey)
+	e.sync(false, false)
+	assertMirror(t, e.db, e.fake)
+	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL`); n != 1 {
+		t.Fatalf("removed tracks = %d, want 1", n)
+	}
+}

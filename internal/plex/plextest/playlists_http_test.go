@@ -215,3 +215,26 @@ func TestPlaylistWrites(t *testing.T) {
 		}
 	}
 }
+
+func TestExcludeElementsMedia(t *testing.T) {
+	h := start(t, Options{Seed: 6, Tracks: 50})
+	o := h.f.Owned()
+	long := playlistNamed(t, o, "Everything Long").RatingKey
+	full := h.pmsOK(o, http.MethodGet, "/playlists/"+long+"/items?X-Plex-Container-Start=0&X-Plex-Container-Size=5").Metadata
+	slim := h.pmsOK(o, http.MethodGet, "/playlists/"+long+"/items?X-Plex-Container-Start=0&X-Plex-Container-Size=5&excludeElements=Genre,Media").Metadata
+	tracks := h.pmsOK(o, http.MethodGet, "/library/sections/1/all?type=10&X-Plex-Container-Start=0&X-Plex-Container-Size=5&excludeElements=Media").Metadata
+	if len(full) != 5 || len(slim) != 5 || len(tracks) != 5 {
+		t.Fatalf("pages of %d, %d and %d items", len(full), len(slim), len(tracks))
+	}
+	for i := range full {
+		if len(full[i].Media) == 0 {
+			t.Fatalf("item %d has no Media without excludeElements", i)
+		}
+		if len(slim[i].Media) != 0 || len(tracks[i].Media) != 0 {
+			t.Fatalf("item %d kept Media despite excludeElements=Media", i)
+		}
+		if slim[i].RatingKey != full[i].RatingKey || deref(slim[i].PlaylistItemID) != deref(full[i].PlaylistItemID) {
+			t.Fatalf("item %d changed identity: %+v vs %+v", i, slim[i], full[i])
+		}
+	}
+}

@@ -103,7 +103,7 @@ func (s *Server) handleAll(r *http.Request) (response, error) {
 		total = min(total, limit)
 	}
 	from, to := pg.window(total)
-	o := renderOpts{guids: q.Get("includeGuids") == "1"}
+	o := renderOptsFor(q)
 
 	e := newEmitter(!wantsJSON(r), (to-from)*bytesPerTrack+1024)
 	e.Int("size", int64(to-from))
@@ -212,7 +212,7 @@ func (s *Server) handleChildren(r *http.Request) (response, error) {
 	e.Str("librarySectionTitle", sec.Title)
 	e.Str("librarySectionUUID", sec.UUID)
 	for _, k := range kids[from:to] {
-		s.renderItem(e, k, renderOpts{guids: r.URL.Query().Get("includeGuids") == "1"})
+		s.renderItem(e, k, renderOptsFor(r.URL.Query()))
 	}
 	return response{body: e.Bytes(), xml: e.xml, items: to - from, paged: true, start: pg.start, total: len(kids)}, nil
 }

@@ -99,7 +99,8 @@ func (s *Server) handlePlaylistItems(r *http.Request) (response, error) {
 	items := s.playlistEntries(p)
 	m := s.playlistModel(p)
 	from, to := pg.window(len(items))
-	o := renderOpts{guids: r.URL.Query().Get("includeGuids") == "1", sectionIDs: true}
+	o := renderOptsFor(r.URL.Query())
+	o.sectionIDs = true
 	e := newEmitter(!wantsJSON(r), (to-from)*bytesPerTrack+512)
 	e.Int("size", int64(to-from))
 	e.Int("totalSize", int64(len(items)))

@@ -2,7 +2,9 @@ package plextest
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Rendering of items in PMS's field names and shapes (plex-api.md §4, §7).
@@ -10,8 +12,22 @@ import (
 
 type renderOpts struct {
 	guids      bool  // include Guid[] (includeGuids=1)
+	noMedia    bool  // leave Media[] out (excludeElements=Media)
 	sectionIDs bool  // include librarySectionID/Title/Key (outside /all)
 	itemID     int64 // playlistItemID; 0 = none
+}
+
+// renderOptsFor reads the response customisations PMS honours here:
+// includeGuids=1, and excludeElements (a comma-separated list of element
+// names; only Media is acted on, the rest is ignored, as PMS may).
+func renderOptsFor(q url.Values) renderOpts {
+	o := renderOpts{guids: q.Get("includeGuids") == "1"}
+	for _, name := range strings.Split(q.Get("excludeElements"), ",") {
+		if strings.TrimSpace(name) == "Media" {
+			o.noMedia = true
+		}
+	}
+	return o
 }
 
 func (e *emitter) optStr(k string, v *string) {
@@ -201,6 +217,9 @@ func (s *Server) renderTrack(e *emitter, sec *section, t *trackRec, o renderOpts
 		e.guidList(m.Guids)
 	}
 	for _, md := range m.Media {
+		if o.noMedia {
+			break
+		}
 		e.Begin("Media", "Media")
 		e.Int("id", md.ID)
 		e.Int("duration", md.Duration)
