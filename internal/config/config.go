@@ -95,7 +95,7 @@ const (
 	DefaultProduct           = "PlexM8"
 	DefaultPageSize          = 200
 	DefaultRequestsPerSecond = 10.0
-	DefaultConcurrency       = 2
+	DefaultConcurrency       = 4
 	DefaultBackupKeep        = 14
 	DefaultLogLevel          = "info"
 	DefaultLogFormat         = "auto"

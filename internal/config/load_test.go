@@ -56,7 +56,7 @@ func TestDefaultsForUser(t *testing.T) {
 		"product":       {c.Plex.Product, "PlexM8"},
 		"page_size":     {c.Plex.PageSize, 200},
 		"rps":           {c.Plex.RequestsPerSecond, 10.0},
-		"concurrency":   {c.Plex.Concurrency, 2},
+		"concurrency":   {c.Plex.Concurrency, 4},
 		"servers":       {c.Plex.Servers == nil, true},
 		"schedule":      {c.Schedule, Schedule{"@every 15m", "@every 1h", "@every 30m", "0 4 * * *", "30 4 * * *"}},
 		"log":           {c.Log, Log{"info", "auto"}},

@@ -19,7 +19,7 @@ import (
 
 // benchOpts are the sync settings the benchmarks measure: the defaults a user
 // gets, with the page size raised to the maximum PMS accepts without warning.
-func benchOpts() msync.Options { return msync.Options{PageSize: 1000, Concurrency: 2} }
+func benchOpts() msync.Options { return msync.Options{PageSize: 1000} }
 
 func benchSizes(b *testing.B, f func(b *testing.B, tracks int)) {
 	for _, n := range []int{10_000, 100_000} {
