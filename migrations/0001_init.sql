@@ -56,7 +56,7 @@ CREATE TABLE artists (
     hash           INTEGER NOT NULL,
     removed_at     INTEGER,
     PRIMARY KEY (server_id, rating_key)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX artists_section ON artists (server_id, section_key);
 
 CREATE TABLE albums (
@@ -81,7 +81,7 @@ CREATE TABLE albums (
     hash              INTEGER NOT NULL,
     removed_at        INTEGER,
     PRIMARY KEY (server_id, rating_key)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX albums_section ON albums (server_id, section_key);
 CREATE INDEX albums_artist ON albums (server_id, artist_rating_key);
 
@@ -115,7 +115,7 @@ CREATE TABLE tracks (
     hash              INTEGER NOT NULL,
     removed_at        INTEGER,
     PRIMARY KEY (server_id, rating_key)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX tracks_section ON tracks (server_id, section_key);
 CREATE INDEX tracks_album ON tracks (server_id, album_rating_key);
 
@@ -135,7 +135,7 @@ CREATE TABLE playlists (
     hash          INTEGER NOT NULL,
     removed_at    INTEGER,
     PRIMARY KEY (server_id, rating_key)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- Items are replaced as a whole, in one transaction, after a complete fetch.
 -- They hold only the track's key: its title, guids and the rest live in

@@ -175,7 +175,7 @@ func fileURI(path string) string {
 // bulk upserts measured ~30 % faster than with the 2 MiB default.
 func writerDSN(path string) string {
 	return fileURI(path) + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate&_time_format=sqlite"
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_txlock=immediate&_time_format=sqlite"
 }
 
 // readerDSN: mode=ro is honoured only because the name starts with file:.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -107,43 +108,58 @@ func benchEnvWith(b *testing.B, f *plextest.Fake, o msync.Options) *env {
 	return attachEnv(b, f, filepath.Join(b.TempDir(), fmt.Sprintf("bench-%d.db", time.Now().UnixNano())), o)
 }
 
-// BenchmarkCeiling is the plain pipeline the full sync is held against, on
-// the same fake and data: two fetchers page the tracks with net/http, stock
-// encoding/json decodes them into a flat struct, and one writer inserts them
-// with a prepared statement into the same tracks table in 10k-row
-// transactions. No change detection, no artists or albums, no playlists.
+// BenchmarkCeiling is the plain pipeline the full sync is held against, run
+// on the same fake and library. For each listing, two fetchers page it with
+// net/http, stock encoding/json decodes pages into flat structs, and one
+// writer inserts the rows with a prepared statement into the same tables, in
+// 10k-row transactions. "all" moves the same data as a full sync (artists,
+// albums, tracks, playlists and the items of audio playlists); "tracks" moves
+// the tracks alone. No change detection, no consistency checks, no retries,
+// no run records: what remains is the cost of moving the data.
 func BenchmarkCeiling(b *testing.B) {
-	benchSizes(b, func(b *testing.B, tracks int) {
-		f, err := plextest.Start(plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		base := f.Owned().URL("local")
-		if base == "" {
-			b.Fatal("fake has no local connection")
-		}
-		tok := f.Owned().AccessToken()
-		b.ResetTimer()
-		for range b.N {
-			b.StopTimer()
-			d, err := db.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("ceiling-%d.db", time.Now().UnixNano())), db.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			if err := ceiling(d.W(), base, tok, f.Owned().MachineID()); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			_ = d.Close()
-			b.StartTimer()
-		}
-		b.ReportMetric(float64(tracks*b.N)/b.Elapsed().Seconds(), "tracks/s")
-	})
+	for _, what := range []string{"all", "tracks"} {
+		b.Run(what, func(b *testing.B) {
+			benchSizes(b, func(b *testing.B, tracks int) {
+				f, err := plextest.Start(plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer f.Close()
+				srv := f.Owned()
+				b.ResetTimer()
+				for range b.N {
+					b.StopTimer()
+					d, err := db.Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("ceiling-%d.db", time.Now().UnixNano())), db.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					c := ceiling{w: d.W(), base: srv.URL("local"), tok: srv.AccessToken(), server: srv.MachineID()}
+					b.StartTimer()
+					if what == "all" {
+						err = c.all()
+					} else {
+						err = c.list(trackListing("1"))
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					_ = d.Close()
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(tracks*b.N)/b.Elapsed().Seconds(), "tracks/s")
+			})
+		})
+	}
 }
 
-type plainTrack struct {
+type ceiling struct {
+	w                 *sql.DB
+	base, tok, server string
+}
+
+// plainItem holds every field the plain pipeline stores, for any item type.
+type plainItem struct {
 	RatingKey            string `json:"ratingKey"`
 	ParentRatingKey      string `json:"parentRatingKey"`
 	GrandparentRatingKey string `json:"grandparentRatingKey"`
@@ -155,12 +171,17 @@ type plainTrack struct {
 	Guids                []struct {
 		ID string `json:"id"`
 	} `json:"Guid"` // without it, encoding/json would match "Guid" to guid
-	Index       int64 `json:"index"`
-	ParentIndex int64 `json:"parentIndex"`
-	Duration    int64 `json:"duration"`
-	AddedAt     int64 `json:"addedAt"`
-	UpdatedAt   int64 `json:"updatedAt"`
-	Media       []struct {
+	Index          int64  `json:"index"`
+	ParentIndex    int64  `json:"parentIndex"`
+	Year           int64  `json:"year"`
+	Duration       int64  `json:"duration"`
+	AddedAt        int64  `json:"addedAt"`
+	UpdatedAt      int64  `json:"updatedAt"`
+	LeafCount      int64  `json:"leafCount"`
+	PlaylistType   string `json:"playlistType"`
+	Smart          bool   `json:"smart"`
+	PlaylistItemID int64  `json:"playlistItemID"`
+	Media          []struct {
 		AudioCodec string `json:"audioCodec"`
 		Bitrate    int64  `json:"bitrate"`
 		Part       []struct {
@@ -172,15 +193,106 @@ type plainTrack struct {
 
 type plainPage struct {
 	MediaContainer struct {
-		TotalSize int          `json:"totalSize"`
-		Metadata  []plainTrack `json:"Metadata"`
+		TotalSize int         `json:"totalSize"`
+		Offset    int         `json:"offset"`
+		Metadata  []plainItem `json:"Metadata"`
 	} `json:"MediaContainer"`
 }
 
-func fetchPlain(base, tok string, start, size int) (*plainPage, error) {
-	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/library/sections/1/all?type=10&includeGuids=1&X-Plex-Container-Start=%d&X-Plex-Container-Size=%d", base, start, size), nil)
+// plainListing is one listing: where to page it and how to insert an item.
+type plainListing struct {
+	path   string // with its query, without paging
+	insert string
+	args   func(c *ceiling, it *plainItem, pos int) []any
+}
+
+func trackListing(section string) plainListing {
+	return plainListing{
+		path: "/library/sections/" + section + "/all?type=10&includeGuids=1",
+		insert: `INSERT INTO tracks (server_id, rating_key, section_key, album_rating_key, artist_rating_key, title,
+			title_sort, album_title, artist_title, track_number, disc_number, duration_ms, guid, file, size, codec, bitrate,
+			added_at, updated_at, hash) VALUES (?, ?, '1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		args: func(c *ceiling, t *plainItem, _ int) []any {
+			var file, codec string
+			var sz, br int64
+			if len(t.Media) > 0 {
+				codec, br = t.Media[0].AudioCodec, t.Media[0].Bitrate
+				if len(t.Media[0].Part) > 0 {
+					file, sz = t.Media[0].Part[0].File, t.Media[0].Part[0].Size
+				}
+			}
+			return []any{c.server, t.RatingKey, t.ParentRatingKey, t.GrandparentRatingKey, t.Title, t.TitleSort,
+				t.ParentTitle, t.GrandparentTitle, t.Index, t.ParentIndex, t.Duration, t.GUID, file, sz, codec, br, t.AddedAt, t.UpdatedAt}
+		},
+	}
+}
+
+// all moves what a full sync moves: artists, albums and tracks of the music
+// section, the playlists, and the items of every audio playlist.
+func (c *ceiling) all() error {
+	artists := plainListing{
+		path:   "/library/sections/1/all?type=8&includeGuids=1",
+		insert: `INSERT INTO artists (server_id, rating_key, section_key, title, title_sort, guid, added_at, updated_at, hash) VALUES (?, ?, '1', ?, ?, ?, ?, ?, 0)`,
+		args: func(c *ceiling, a *plainItem, _ int) []any {
+			return []any{c.server, a.RatingKey, a.Title, a.TitleSort, a.GUID, a.AddedAt, a.UpdatedAt}
+		},
+	}
+	albums := plainListing{
+		path: "/library/sections/1/all?type=9&includeGuids=1",
+		insert: `INSERT INTO albums (server_id, rating_key, section_key, artist_rating_key, title, title_sort, artist_title, year, guid,
+			track_count, added_at, updated_at, hash) VALUES (?, ?, '1', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		args: func(c *ceiling, a *plainItem, _ int) []any {
+			return []any{c.server, a.RatingKey, a.ParentRatingKey, a.Title, a.TitleSort, a.ParentTitle, a.Year, a.GUID, a.LeafCount, a.AddedAt, a.UpdatedAt}
+		},
+	}
+	playlists := plainListing{
+		path: "/playlists?type=15",
+		insert: `INSERT INTO playlists (server_id, rating_key, title, guid, playlist_type, smart, item_count, duration_ms, added_at, updated_at, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		args: func(c *ceiling, p *plainItem, _ int) []any {
+			return []any{c.server, p.RatingKey, p.Title, p.GUID, p.PlaylistType, p.Smart, p.LeafCount, p.Duration, p.AddedAt, p.UpdatedAt}
+		},
+	}
+	for _, l := range []plainListing{artists, albums, trackListing("1")} {
+		if err := c.list(l); err != nil {
+			return err
+		}
+	}
+	var audio []string
+	pl := playlists
+	pl.args = func(c *ceiling, p *plainItem, pos int) []any {
+		if p.PlaylistType == "audio" {
+			audio = append(audio, p.RatingKey)
+		}
+		return playlists.args(c, p, pos)
+	}
+	if err := c.list(pl); err != nil {
+		return err
+	}
+	for _, key := range audio {
+		items := plainListing{
+			path: "/playlists/" + key + "/items?excludeElements=Media",
+			insert: `INSERT INTO playlist_items (server_id, playlist_rating_key, position, track_rating_key, playlist_item_id)
+				VALUES (?, '` + key + `', ?, ?, ?)`,
+			args: func(c *ceiling, it *plainItem, pos int) []any {
+				return []any{c.server, pos, it.RatingKey, it.PlaylistItemID}
+			},
+		}
+		if err := c.list(items); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *ceiling) fetch(path string, start, size int) (*plainPage, error) {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s%sX-Plex-Container-Start=%d&X-Plex-Container-Size=%d", c.base, path, sep, start, size), nil)
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("X-Plex-Token", tok)
+	req.Header.Set("X-Plex-Token", c.tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -190,13 +302,17 @@ func fetchPlain(base, tok string, start, size int) (*plainPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", path, resp.Status)
+	}
 	var p plainPage
 	return &p, json.Unmarshal(body, &p)
 }
 
-func ceiling(w *sql.DB, base, tok, serverID string) error {
+// list pages one listing with two fetchers into one writer.
+func (c *ceiling) list(l plainListing) error {
 	const size = 1000
-	first, err := fetchPlain(base, tok, 0, size)
+	first, err := c.fetch(l.path, 0, size)
 	if err != nil {
 		return err
 	}
@@ -209,7 +325,7 @@ func ceiling(w *sql.DB, base, tok, serverID string) error {
 		go func() {
 			defer wg.Done()
 			for start := size * (1 + f); start < total; start += 2 * size {
-				p, err := fetchPlain(base, tok, start, size)
+				p, err := c.fetch(l.path, start, size)
 				if err != nil {
 					errs <- err
 					return
@@ -219,38 +335,28 @@ func ceiling(w *sql.DB, base, tok, serverID string) error {
 		}()
 	}
 	go func() { wg.Wait(); close(pages) }()
-	ins, err := w.Prepare(`INSERT INTO tracks (server_id, rating_key, section_key, album_rating_key, artist_rating_key, title,
-		title_sort, album_title, artist_title, track_number, disc_number, duration_ms, guid, file, size, codec, bitrate,
-		added_at, updated_at, hash) VALUES (?, ?, '1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`)
+	ins, err := c.w.Prepare(l.insert)
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	tx, err := w.Begin()
+	tx, err := c.w.Begin()
 	if err != nil {
 		return err
 	}
+	defer func() { _ = tx.Rollback() }()
 	st := tx.Stmt(ins)
 	rows := 0
 	write := func(p *plainPage) error {
-		for _, t := range p.MediaContainer.Metadata {
-			var file, codec string
-			var sz, br int64
-			if len(t.Media) > 0 {
-				codec, br = t.Media[0].AudioCodec, t.Media[0].Bitrate
-				if len(t.Media[0].Part) > 0 {
-					file, sz = t.Media[0].Part[0].File, t.Media[0].Part[0].Size
-				}
-			}
-			if _, err := st.Exec(serverID, t.RatingKey, t.ParentRatingKey, t.GrandparentRatingKey, t.Title, t.TitleSort,
-				t.ParentTitle, t.GrandparentTitle, t.Index, t.ParentIndex, t.Duration, t.GUID, file, sz, codec, br, t.AddedAt, t.UpdatedAt); err != nil {
+		for i := range p.MediaContainer.Metadata {
+			if _, err := st.Exec(l.args(c, &p.MediaContainer.Metadata[i], p.MediaContainer.Offset+i)...); err != nil {
 				return err
 			}
 			if rows++; rows%10_000 == 0 {
 				if err := tx.Commit(); err != nil {
 					return err
 				}
-				if tx, err = w.Begin(); err != nil {
+				if tx, err = c.w.Begin(); err != nil {
 					return err
 				}
 				st = tx.Stmt(ins)
@@ -272,7 +378,7 @@ func ceiling(w *sql.DB, base, tok, serverID string) error {
 	default:
 	}
 	if rows != total {
-		return fmt.Errorf("ceiling wrote %d of %d", rows, total)
+		return fmt.Errorf("ceiling wrote %d of %d from %s", rows, total, l.path)
 	}
 	return tx.Commit()
 }
