@@ -261,7 +261,7 @@ func TestWriterPragmas(t *testing.T) {
 		"foreign_keys": "1",
 		"busy_timeout": "5000",
 		"synchronous":  "1", // NORMAL
-		"cache_size":   "-65536",
+		"cache_size":   "-16384",
 	} {
 		var got string
 		if err := db.W().QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {

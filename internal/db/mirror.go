@@ -197,7 +197,7 @@ func (db *DB) mirror(ctx context.Context) (*mirrorStmts, error) {
 			}
 			m.items[kind] = s
 		}
-		if _, err := db.W().ExecContext(ctx, seenTableSQL); err != nil {
+		if _, err := db.W().ExecContext(ctx, seenTableSQL+";"+stagedTableSQL); err != nil {
 			m.err = fmt.Errorf("create listing table: %w", err)
 			return
 		}
@@ -556,102 +556,6 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 		return fmt.Errorf("mark sections removed: %w", err)
 	}
 	return tx.Commit()
-}
-
-// ItemDiff says how a playlist's items changed.
-type ItemDiff struct {
-	Added, Removed int // entries gained and lost, counted as multisets of tracks
-	Moved          int // entries kept but at another position, when nothing was added or removed
-}
-
-// Changed reports whether the items differ at all.
-func (d ItemDiff) Changed() bool { return d != ItemDiff{} }
-
-// ReplacePlaylistItems swaps a playlist's items for a complete new listing,
-// and records its signature, in one transaction. Identical items are not
-// rewritten: most refetches (smart playlists on every sync) find no change.
-func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey string, items []PlaylistItem, signature string, now int64) (ItemDiff, error) {
-	var diff ItemDiff
-	tx, err := db.W().BeginTx(ctx, nil)
-	if err != nil {
-		return diff, fmt.Errorf("begin: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	old, err := playlistItems(ctx, tx, serverID, playlistKey)
-	if err != nil {
-		return diff, err
-	}
-	diff = diffItems(old, items)
-	if diff.Changed() || len(old) != len(items) {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, serverID, playlistKey); err != nil {
-			return diff, fmt.Errorf("clear playlist items: %w", err)
-		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO playlist_items (server_id, playlist_rating_key, position, track_rating_key,
-			playlist_item_id) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return diff, err
-		}
-		defer ins.Close()
-		for i := range items {
-			it := &items[i]
-			if _, err := ins.ExecContext(ctx, serverID, playlistKey, i, it.TrackRatingKey, it.PlaylistItemID); err != nil {
-				return diff, fmt.Errorf("insert playlist item %d: %w", i, err)
-			}
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (server_id, scope, signature, synced_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (server_id, scope) DO UPDATE SET signature = excluded.signature, synced_at = excluded.synced_at`,
-		serverID, "playlist:"+playlistKey, signature, now); err != nil {
-		return diff, fmt.Errorf("record playlist state: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return diff, fmt.Errorf("commit playlist items: %w", err)
-	}
-	return diff, nil
-}
-
-func playlistItems(ctx context.Context, tx *sql.Tx, serverID, playlistKey string) ([]PlaylistItem, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT track_rating_key, playlist_item_id FROM playlist_items
-		WHERE server_id = ? AND playlist_rating_key = ? ORDER BY position`, serverID, playlistKey)
-	if err != nil {
-		return nil, fmt.Errorf("read playlist items: %w", err)
-	}
-	defer rows.Close()
-	var out []PlaylistItem
-	for rows.Next() {
-		var it PlaylistItem
-		if err := rows.Scan(&it.TrackRatingKey, &it.PlaylistItemID); err != nil {
-			return nil, fmt.Errorf("read playlist items: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
-}
-
-func diffItems(old, new []PlaylistItem) ItemDiff {
-	var d ItemDiff
-	count := map[string]int{}
-	for _, it := range old {
-		count[it.TrackRatingKey]++
-	}
-	for _, it := range new {
-		if count[it.TrackRatingKey] > 0 {
-			count[it.TrackRatingKey]--
-		} else {
-			d.Added++
-		}
-	}
-	for _, n := range count {
-		d.Removed += n
-	}
-	if d.Added == 0 && d.Removed == 0 {
-		for i := range new {
-			if new[i] != old[i] {
-				d.Moved++
-			}
-		}
-	}
-	return d
 }
 
 // hasher is FNV-1a over a row's values, with type tags and separators so that

@@ -149,26 +149,34 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 	return jobs, waiting, nil
 }
 
-// playlistItems fetches one playlist's items whole, then replaces the stored
-// ones in one transaction. A failed fetch changes nothing.
-// known is the item count the playlist listing gave (leafCount), or -1.
+// itemPage is a page of playlist items and where it starts.
+type itemPage struct {
+	offset int
+	items  []db.PlaylistItem
+}
+
+// playlistItems fetches one playlist's items whole into the stage, then
+// replaces the stored ones in one transaction. A failed fetch changes
+// nothing. known is the item count the playlist listing gave (leafCount), or
+// -1.
 func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string, known int) (db.ItemDiff, error) {
-	// Pages arrive in any order; fetchPages guarantees each lands at its own
-	// offset exactly once, so the slice ends up whole and in order.
-	var items []db.PlaylistItem
-	pg := pager[plex.Page]{srv: srv, q: plex.PlaylistItems(key), size: s.o.PageSize, conc: s.o.Concurrency,
-		started: func(total int) { items = make([]db.PlaylistItem, total) },
-		convert: func(p plex.Page) (plex.Page, error) { return p, nil },
-		use: func(p plex.Page) error {
+	var total int
+	// Pages arrive in any order; the pager hands over each offset once, so
+	// the stage ends up whole.
+	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: s.o.PageSize, conc: s.o.Concurrency,
+		started: func(t int) { total = t },
+		convert: func(p plex.Page) (itemPage, error) {
+			ip := itemPage{offset: p.Offset, items: make([]db.PlaylistItem, len(p.Items))}
 			for i := range p.Items {
-				items[p.Offset+i] = playlistItem(&p.Items[i])
+				ip.items[i] = playlistItem(&p.Items[i])
 			}
-			return nil
+			return ip, nil
 		},
+		use: func(ip itemPage) error { return s.db.StageItems(ctx, key, ip.offset, ip.items) },
 	}
-	err := pg.run(ctx, known)
-	if err != nil {
+	if err := pg.run(ctx, known); err != nil {
+		_ = s.db.DropStaged(context.WithoutCancel(ctx), key)
 		return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 	}
-	return s.db.ReplacePlaylistItems(ctx, serverID, key, items, sig, s.o.Now().Unix())
+	return s.db.ReplacePlaylistItems(ctx, serverID, key, total, sig, s.o.Now().Unix())
 }

@@ -1,0 +1,129 @@
+package db
+
+import (
+	"context"
+	"fmt"
+)
+
+// A playlist's new items are staged, page by page in any order, in a TEMP
+// table on the writer's connection, then swapped in by one transaction once
+// the listing is complete. A smart playlist can hold most of a library: its
+// items never have to fit in Go memory, and the comparison with the stored
+// items happens in SQL.
+const stagedTableSQL = `CREATE TEMP TABLE IF NOT EXISTS staged_items (
+	playlist TEXT NOT NULL, position INTEGER NOT NULL, track_rating_key TEXT NOT NULL, playlist_item_id INTEGER,
+	PRIMARY KEY (playlist, position)) WITHOUT ROWID`
+
+// ItemDiff says how a playlist's items changed.
+type ItemDiff struct {
+	Added, Removed int // entries gained and lost, counted as multisets of tracks
+	Moved          int // entries kept but at another position, when nothing was added or removed
+}
+
+// Changed reports whether the items differ at all.
+func (d ItemDiff) Changed() bool { return d != ItemDiff{} }
+
+// StageItems records items of a playlist's new listing, the first at offset.
+// Staging the same position twice keeps the last.
+func (db *DB) StageItems(ctx context.Context, playlistKey string, offset int, items []PlaylistItem) error {
+	if _, err := db.mirror(ctx); err != nil {
+		return err
+	}
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.staged_items (playlist, position, track_rating_key, playlist_item_id) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("stage playlist items: %w", err)
+	}
+	defer ins.Close()
+	for i, it := range items {
+		if _, err := ins.ExecContext(ctx, playlistKey, offset+i, it.TrackRatingKey, it.PlaylistItemID); err != nil {
+			return fmt.Errorf("stage playlist item %d: %w", offset+i, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("stage playlist items: %w", err)
+	}
+	return nil
+}
+
+// DropStaged forgets a playlist's staged items (after a failed listing).
+func (db *DB) DropStaged(ctx context.Context, playlistKey string) error {
+	if _, err := db.mirror(ctx); err != nil {
+		return err
+	}
+	if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, playlistKey); err != nil {
+		return fmt.Errorf("drop staged items: %w", err)
+	}
+	return nil
+}
+
+// ReplacePlaylistItems swaps a playlist's stored items for its staged ones,
+// records its signature and empties the stage, in one transaction. It
+// refuses unless exactly positions 0..total-1 are staged. Identical items
+// are not rewritten: most refetches find no change.
+func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey string, total int, signature string, now int64) (ItemDiff, error) {
+	var d ItemDiff
+	if _, err := db.mirror(ctx); err != nil {
+		return d, err
+	}
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return d, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var n, lo, hi int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(position), 0), coalesce(max(position), -1)
+		FROM temp.staged_items WHERE playlist = ?`, playlistKey).Scan(&n, &lo, &hi); err != nil {
+		return d, fmt.Errorf("check staged items: %w", err)
+	}
+	if n != total || lo != 0 || hi != total-1 {
+		return d, fmt.Errorf("staged items of playlist %s cover %d positions (%d..%d), want %d", playlistKey, n, lo, hi, total)
+	}
+	// Multiset difference by track: what each side has more of.
+	err = tx.QueryRowContext(ctx, `
+		WITH n AS (SELECT track_rating_key AS k, count(*) AS c FROM temp.staged_items WHERE playlist = ?3 GROUP BY 1),
+		     o AS (SELECT track_rating_key AS k, count(*) AS c FROM playlist_items
+		           WHERE server_id = ?1 AND playlist_rating_key = ?2 GROUP BY 1)
+		SELECT
+		  (SELECT coalesce(sum(max(n.c - coalesce(o.c, 0), 0)), 0) FROM n LEFT JOIN o ON o.k = n.k),
+		  (SELECT coalesce(sum(max(o.c - coalesce(n.c, 0), 0)), 0) FROM o LEFT JOIN n ON n.k = o.k)`,
+		serverID, playlistKey, playlistKey).Scan(&d.Added, &d.Removed)
+	if err != nil {
+		return d, fmt.Errorf("compare playlist items: %w", err)
+	}
+	if d.Added == 0 && d.Removed == 0 {
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.staged_items s JOIN playlist_items p
+			ON p.server_id = ?1 AND p.playlist_rating_key = ?2 AND p.position = s.position
+			WHERE s.playlist = ?3 AND (p.track_rating_key != s.track_rating_key OR p.playlist_item_id IS NOT s.playlist_item_id)`,
+			serverID, playlistKey, playlistKey).Scan(&d.Moved)
+		if err != nil {
+			return d, fmt.Errorf("compare playlist items: %w", err)
+		}
+	}
+	if d.Changed() {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, serverID, playlistKey); err != nil {
+			return d, fmt.Errorf("clear playlist items: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO playlist_items (server_id, playlist_rating_key, position, track_rating_key, playlist_item_id)
+			SELECT ?, playlist, position, track_rating_key, playlist_item_id FROM temp.staged_items WHERE playlist = ? ORDER BY position`,
+			serverID, playlistKey); err != nil {
+			return d, fmt.Errorf("write playlist items: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, playlistKey); err != nil {
+		return d, fmt.Errorf("empty stage: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (server_id, scope, signature, synced_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (server_id, scope) DO UPDATE SET signature = excluded.signature, synced_at = excluded.synced_at`,
+		serverID, "playlist:"+playlistKey, signature, now); err != nil {
+		return d, fmt.Errorf("record playlist state: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return d, fmt.Errorf("commit playlist items: %w", err)
+	}
+	return d, nil
+}
