@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
 func init() {
@@ -28,11 +26,7 @@ Examples:
 			if len(args) != 1 {
 				return usageErrorf("sql takes exactly one argument, the query (quote it)")
 			}
-			cfg, err := a.Config()
-			if err != nil {
-				return err
-			}
-			d, err := db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: true})
+			d, err := a.openReadOnly(ctx)
 			if err != nil {
 				return err
 			}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
-
-	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
 func init() {
@@ -24,11 +22,7 @@ Example:
 			if len(args) > 0 {
 				return usageErrorf("status takes no arguments")
 			}
-			cfg, err := a.Config()
-			if err != nil {
-				return err
-			}
-			d, err := db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: true})
+			d, err := a.openReadOnly(ctx)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/config"
+	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 )
@@ -71,4 +73,14 @@ func isTerminal(w any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// openReadOnly opens the mirror for queries: no lock, no migration, so it
+// works beside a running sync and while Plex is unreachable.
+func (a *app) openReadOnly(ctx context.Context) (*db.DB, error) {
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: true})
 }
