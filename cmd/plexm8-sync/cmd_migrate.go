@@ -36,7 +36,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Stdout, "database %s is at schema version %d (latest %d)\n", cfg.Database.Path, v, db.LatestVersion())
+			for _, m := range d.Applied() {
+				fmt.Fprintf(a.Stdout, "applied migration %04d\n", m)
+			}
+			fmt.Fprintf(a.Stdout, "database %s is at schema version %d (latest %d)\n", d.Path(), v, db.LatestVersion())
 			return nil
 		},
 	})

@@ -106,8 +106,11 @@ func TestMigrateStatusSQLOffline(t *testing.T) {
 		t.Fatalf("status before any database: exit %d, %q", r.code, r.stderr)
 	}
 	r := run(t, env, "migrate")
-	if r.code != 0 || !strings.Contains(r.stdout, "schema version 1") {
+	if r.code != 0 || !strings.Contains(r.stdout, "applied migration 0001") || !strings.Contains(r.stdout, "schema version 1") {
 		t.Fatalf("migrate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, env, "migrate"); r.code != 0 || strings.Contains(r.stdout, "applied") {
+		t.Fatalf("second migrate applied again: %d %q", r.code, r.stdout)
 	}
 	if r := run(t, env, "status"); r.code != 0 || !strings.Contains(r.stdout, "nothing mirrored yet") {
 		t.Fatalf("status: %d %q %q", r.code, r.stdout, r.stderr)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	gosync "sync"
 )
 
@@ -508,6 +509,24 @@ func (db *DB) UpsertServer(ctx context.Context, s Server) error {
 	return nil
 }
 
+// KeepServers marks removed every server not in ids, a complete listing of
+// the account's servers. Their libraries stay as they were last mirrored,
+// queryable; the servers table says they are gone.
+func (db *DB) KeepServers(ctx context.Context, ids []string, now int64) error {
+	q := `UPDATE servers SET removed_at = ? WHERE removed_at IS NULL`
+	args := []any{now}
+	if len(ids) > 0 {
+		q += ` AND id NOT IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	if _, err := db.W().ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("mark servers removed: %w", err)
+	}
+	return nil
+}
+
 // SetConnection remembers the connection that worked for a server.
 func (db *DB) SetConnection(ctx context.Context, serverID, uri string) error {
 	if _, err := db.W().ExecContext(ctx, `UPDATE servers SET connection_uri = ? WHERE id = ?`, uri, serverID); err != nil {
@@ -516,8 +535,10 @@ func (db *DB) SetConnection(ctx context.Context, serverID, uri string) error {
 	return nil
 }
 
-// ReplaceSections stores a complete listing of a server's sections: rows
-// not in it are marked removed (their items stay as they are).
+// ReplaceSections stores a complete listing of a server's sections. A
+// section missing from it was deleted on the server: it and its current
+// artists, albums and tracks are marked removed (never deleted), and its
+// sync state is forgotten so that a section coming back is listed whole.
 func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Section, now int64) error {
 	tx, err := db.W().BeginTx(ctx, nil)
 	if err != nil {
@@ -552,8 +573,33 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 	if marks != "" {
 		q += ` AND key NOT IN (` + marks + `)`
 	}
-	if _, err := tx.ExecContext(ctx, q, keys...); err != nil {
+	rows, err := tx.QueryContext(ctx, q+` RETURNING key`, keys...)
+	if err != nil {
 		return fmt.Errorf("mark sections removed: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return fmt.Errorf("mark sections removed: %w", err)
+		}
+		gone = append(gone, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mark sections removed: %w", err)
+	}
+	for _, k := range gone {
+		for _, table := range []Kind{KindArtist, KindAlbum, KindTrack} {
+			if _, err := tx.ExecContext(ctx, `UPDATE `+string(table)+` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL`,
+				now, serverID, k); err != nil {
+				return fmt.Errorf("mark %s of removed section %q: %w", table, k, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_state WHERE server_id = ? AND scope = ?`, serverID, "section:"+k); err != nil {
+			return fmt.Errorf("forget removed section %q: %w", k, err)
+		}
 	}
 	return tx.Commit()
 }

@@ -175,3 +175,28 @@ func TestReplacePlaylistItems(t *testing.T) {
 		t.Fatalf("%d staged rows left behind", got)
 	}
 }
+
+func TestKeepServers(t *testing.T) {
+	d := openTest(t, filepath.Join(t.TempDir(), "m.db"), Options{})
+	for _, id := range []string{"a", "b"} {
+		if err := d.UpsertServer(t.Context(), Server{ID: id, Name: id, RefreshedAt: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.KeepServers(t.Context(), []string{"a"}, 99); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, d.R(), `SELECT count(*) FROM servers WHERE id = 'b' AND removed_at = 99`); got != 1 {
+		t.Fatal("server b, no longer listed, not marked removed")
+	}
+	if got := queryInt(t, d.R(), `SELECT count(*) FROM servers WHERE id = 'a' AND removed_at IS NULL`); got != 1 {
+		t.Fatal("server a, still listed, marked removed")
+	}
+	// Listed again, it comes back.
+	if err := d.UpsertServer(t.Context(), Server{ID: "b", Name: "b", RefreshedAt: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, d.R(), `SELECT count(*) FROM servers WHERE removed_at IS NULL`); got != 2 {
+		t.Fatal("a server listed again is still marked removed")
+	}
+}

@@ -23,7 +23,9 @@ func (s *Syncer) Servers(ctx context.Context, tok secret.Value, want []string, o
 	}
 	now := s.o.Now().Unix()
 	var out []*plex.Server
+	ids := make([]string, 0, len(resources))
 	for _, r := range resources {
+		ids = append(ids, r.ClientIdentifier)
 		if err := s.db.UpsertServer(ctx, db.Server{
 			ID: r.ClientIdentifier, Name: r.Name, Owned: r.Owned,
 			SourceTitle: nstr(r.SourceTitle), ProductVersion: nstr(r.ProductVersion), Platform: nstr(r.Platform),
@@ -53,6 +55,9 @@ func (s *Syncer) Servers(ctx context.Context, tok secret.Value, want []string, o
 			return secret.Value{}, fmt.Errorf("server %s is no longer shared with this account", id)
 		})
 		out = append(out, srv)
+	}
+	if err := s.db.KeepServers(ctx, ids, now); err != nil {
+		return nil, err
 	}
 	if len(out) == 0 && len(want) > 0 {
 		names := make([]string, 0, len(resources))

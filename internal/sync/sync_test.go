@@ -292,3 +292,19 @@ func TestServerCapsPageSize(t *testing.T) {
 		t.Fatalf("removed tracks = %d, want 1", n)
 	}
 }
+
+func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
+	e := newEnv(t, plextest.Options{Seed: 22, Tracks: 120}, opts())
+	e.sync(false, false)
+	s := e.fake.Owned()
+	n := len(s.Tracks("1"))
+	s.RemoveSection("1")
+	e.sync(false, false)
+	assertMirror(t, e.db, e.fake)
+	if got := count(t, e.db, `SELECT count(*) FROM tracks WHERE server_id = ? AND section_key = '1' AND removed_at IS NOT NULL`, s.MachineID()); got != n {
+		t.Fatalf("tracks of the removed section carrying removed_at = %d, want %d (rows are kept, not deleted)", got, n)
+	}
+	if got := count(t, e.db, `SELECT count(*) FROM sections WHERE server_id = ? AND key = '1' AND removed_at IS NOT NULL`, s.MachineID()); got != 1 {
+		t.Fatal("removed section not marked removed")
+	}
+}

@@ -287,3 +287,24 @@ func (s *Server) RenameAlbum(ratingKey, title string) {
 		it.sec.touch(now, false)
 	})
 }
+
+// RemoveSection deletes a library section and everything in it, as deleting
+// a library in PMS does; its items also leave the dumb playlists holding them.
+func (s *Server) RemoveSection(key string) {
+	s.mutate(func(int64) {
+		i := slices.IndexFunc(s.sections, func(sec *section) bool { return sec.Key == key })
+		if i < 0 {
+			panic(fmt.Sprintf("plextest: RemoveSection: %s has no section %q", s.name, key))
+		}
+		sec := s.sections[i]
+		gone := make(map[int64]bool, len(sec.tracks)+len(sec.movies))
+		for _, t := range sec.tracks {
+			gone[t.rk] = true
+		}
+		for _, m := range sec.movies {
+			gone[m.rk] = true
+		}
+		s.dropFromPlaylists(gone)
+		s.sections = slices.Delete(s.sections, i, i+1)
+	})
+}

@@ -356,3 +356,32 @@ func TestHelpersPanicOnUnknownKeys(t *testing.T) {
 		}()
 	}
 }
+
+func TestRemoveSection(t *testing.T) {
+	h := start(t, Options{Seed: 8, Tracks: 40})
+	s := h.f.Owned()
+	before := len(s.Sections())
+	var inPlaylist bool
+	tracks := map[string]bool{}
+	for _, tr := range s.Tracks("1") {
+		tracks[tr.RatingKey] = true
+	}
+	s.RemoveSection("1")
+	if got := len(s.Sections()); got != before-1 {
+		t.Fatalf("sections = %d, want %d", got, before-1)
+	}
+	if rep := h.pms("/library/sections/1/all?type=10&X-Plex-Container-Start=0&X-Plex-Container-Size=10"); rep.status != 404 {
+		t.Errorf("listing a removed section: status %d, want 404", rep.status)
+	}
+	for _, p := range s.Playlists() {
+		if p.PlaylistType != "audio" || p.Smart {
+			continue
+		}
+		for _, it := range s.PlaylistItems(p.RatingKey) {
+			inPlaylist = inPlaylist || tracks[it.TrackRatingKey]
+		}
+	}
+	if inPlaylist {
+		t.Error("a dumb playlist still holds a track of the removed section")
+	}
+}
