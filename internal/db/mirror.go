@@ -409,6 +409,11 @@ func (db *DB) StartListing(ctx context.Context, kinds ...Kind) error {
 	if _, err := db.mirror(ctx); err != nil {
 		return err
 	}
+	// Re-creating is a no-op on the writer's long-lived connection; should
+	// database/sql ever replace that connection, the TEMP table comes back.
+	if _, err := db.W().ExecContext(ctx, seenTableSQL); err != nil {
+		return fmt.Errorf("create listing table: %w", err)
+	}
 	for _, k := range kinds {
 		if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.seen WHERE kind = ?`, string(k)); err != nil {
 			return fmt.Errorf("reset listing of %s: %w", k, err)

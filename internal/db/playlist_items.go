@@ -34,6 +34,9 @@ func (db *DB) StageItems(ctx context.Context, playlistKey string, offset int, it
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, stagedTableSQL); err != nil {
+		return fmt.Errorf("create stage: %w", err)
+	}
 	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.staged_items (playlist, position, track_rating_key, playlist_item_id) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("stage playlist items: %w", err)
