@@ -431,6 +431,17 @@ func (db *DB) SeenCount(ctx context.Context, kind Kind) (int, error) {
 	return n, nil
 }
 
+// CountCurrent counts the section's rows of kind not marked removed.
+func (db *DB) CountCurrent(ctx context.Context, kind Kind, serverID, sectionKey string) (int, error) {
+	var n int
+	err := db.W().QueryRowContext(ctx, `SELECT count(*) FROM `+string(kind)+` WHERE server_id = ? AND section_key = ? AND removed_at IS NULL`,
+		serverID, sectionKey).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", kind, err)
+	}
+	return n, nil
+}
+
 // HasCurrent reports whether the section holds any row not marked removed.
 // A section without one cannot lose rows, so its listing need not track keys.
 func (db *DB) HasCurrent(ctx context.Context, serverID, sectionKey string) (bool, error) {

@@ -48,14 +48,21 @@ func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string
 	if err != nil {
 		return err
 	}
+	// Every page agreed on the total, but an item can still have slipped
+	// between pages (one removed and one added meanwhile). Count what the
+	// listing really delivered: the keys it met, or, for a load into an
+	// empty section, the section's current rows.
+	var n int
 	if l.track {
-		n, err := l.s.db.SeenCount(ctx, l.kind)
-		if err != nil {
-			return err
-		}
-		if n != total {
-			return fmt.Errorf("%w: listed %d distinct items of %d (the library changed during the listing)", plex.ErrInconsistent, n, total)
-		}
+		n, err = l.s.db.SeenCount(ctx, l.kind)
+	} else {
+		n, err = l.s.db.CountCurrent(ctx, l.kind, l.serverID, l.section)
+	}
+	if err != nil {
+		return err
+	}
+	if n != total {
+		return fmt.Errorf("%w: listed %d distinct items of %d (the library changed during the listing)", plex.ErrInconsistent, n, total)
 	}
 	return nil
 }

@@ -299,6 +299,13 @@ func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Secti
 			return fmt.Errorf("list %s: %w", k.name, err)
 		}
 	}
+	// Pages that agree on the total can still miss an item when one was
+	// removed and another added between them. The section's own stamps
+	// move with any change: if they moved during the listing, it is not
+	// trusted for removals (the next pass lists the section again).
+	if err := s.unchangedSince(ctx, srv, sec); err != nil {
+		return err
+	}
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -318,6 +325,25 @@ func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Secti
 		return err
 	}
 	return tx.Commit()
+}
+
+// unchangedSince fails with ErrInconsistent when the section's change stamps
+// differ from those in sec, taken before its listing began.
+func (s *Syncer) unchangedSince(ctx context.Context, srv *plex.Server, sec plex.Section) error {
+	now, err := srv.Sections(ctx)
+	if err != nil {
+		return fmt.Errorf("check section after listing: %w", err)
+	}
+	for _, n := range now {
+		if n.Key != sec.Key {
+			continue
+		}
+		if n.ContentChangedAt != sec.ContentChangedAt || n.UpdatedAt != sec.UpdatedAt {
+			return fmt.Errorf("%w: the section changed while it was listed; it will be listed again next time", plex.ErrInconsistent)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: the section disappeared while it was listed", plex.ErrInconsistent)
 }
 
 // signature condenses a section's change signals: Plex's own stamps plus the

@@ -308,3 +308,32 @@ func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
 		t.Fatal("removed section not marked removed")
 	}
 }
+
+// One track removed and one added while a section is listed leave every
+// page's total intact, yet shift an item past the pages already served. The
+// section's stamps give it away: nothing may be marked removed.
+func TestSwapDuringListingRemovesNothing(t *testing.T) {
+	o := opts()
+	o.Concurrency = 1 // pages in order, so the shift reliably hides an item
+	e := newEnv(t, plextest.Options{Seed: 23, Tracks: 300}, o)
+	e.sync(true, false)
+	s := e.fake.Owned()
+	tracks := s.Tracks("1")
+	album := s.Albums("1")[0].RatingKey
+	s.RemoveTrack(tracks[0].RatingKey) // moves the signals
+	e.fake.Inject(plextest.Fault{Host: s.MachineID(), Path: "/library/sections/1/all", Match: laterTrackPages, Skip: 1, Times: 1,
+		Before: func() {
+			s.RemoveTrack(tracks[1].RatingKey)
+			s.AddTrack(album, "zzzz sorts last")
+		}})
+	res := e.sync(false, true)
+	if !errors.Is(res[0].Err(), plex.ErrInconsistent) {
+		t.Fatalf("a listing the library changed under was not reported inconsistent: %v", res[0].Err())
+	}
+	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL`); n != 0 {
+		t.Fatalf("%d tracks marked removed from a listing the library changed under", n)
+	}
+	e.fake.ClearFaults()
+	e.sync(false, false)
+	assertMirror(t, e.db, e.fake)
+}
