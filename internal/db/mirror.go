@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -144,20 +145,33 @@ func (p *Playlist) args() []any {
 // new. A loading upsert (load) is one statement: into a section that holds
 // no current rows, nearly every row is new and the probe would be waste.
 type itemStmts struct {
-	get, insert, update, load *sql.Stmt
+	get, getMany, insert, update, load *sql.Stmt
 }
 
 type mirrorStmts struct {
-	once  gosync.Once
-	err   error
-	items map[Kind]*itemStmts
-	seen  *sql.Stmt
+	once     gosync.Once
+	err      error
+	items    map[Kind]*itemStmts
+	seen     *sql.Stmt
+	seenMany *sql.Stmt
+}
+
+func getManySQL(table string) string {
+	return `SELECT j.value, t.hash, t.removed_at IS NOT NULL FROM json_each(?) AS j
+		CROSS JOIN ` + table + ` AS t ON t.server_id = ? AND t.rating_key = j.value`
 }
 
 func prepareItem(ctx context.Context, w *sql.DB, table string, cols []string) (*itemStmts, error) {
 	var s itemStmts
 	var err error
 	if s.get, err = w.PrepareContext(ctx, `SELECT hash, removed_at IS NOT NULL FROM `+table+` WHERE server_id = ? AND rating_key = ?`); err != nil {
+		return nil, err
+	}
+	// getMany probes a whole page in one statement: the keys travel as one
+	// JSON array, so the per-statement cost is paid once per page. CROSS
+	// JOIN makes the page the outer loop; left to itself the planner may
+	// scan the table and look each row up in the array.
+	if s.getMany, err = w.PrepareContext(ctx, getManySQL(table)); err != nil {
 		return nil, err
 	}
 	ins := "INSERT INTO " + table + " (server_id, rating_key, hash"
@@ -202,7 +216,10 @@ func (db *DB) mirror(ctx context.Context) (*mirrorStmts, error) {
 			m.err = fmt.Errorf("create listing table: %w", err)
 			return
 		}
-		m.seen, m.err = db.W().PrepareContext(ctx, `INSERT OR IGNORE INTO temp.seen (kind, rating_key) VALUES (?, ?)`)
+		if m.seen, m.err = db.W().PrepareContext(ctx, `INSERT OR IGNORE INTO temp.seen (kind, rating_key) VALUES (?, ?)`); m.err != nil {
+			return
+		}
+		m.seenMany, m.err = db.W().PrepareContext(ctx, `INSERT OR IGNORE INTO temp.seen (kind, rating_key) SELECT ?, value FROM json_each(?)`)
 	})
 	return m, m.err
 }
@@ -339,27 +356,127 @@ func (t *Tx) Put(ctx context.Context, row Row) (Change, error) {
 	s := t.m.items[row.kind]
 	t.rows++
 	if t.load {
-		res, err := t.stmt(ctx, s.load).ExecContext(ctx, row.args...)
-		if err != nil {
-			return 0, fmt.Errorf("write %s %s: %w", row.kind, row.Key(), err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Unchanged, nil
-		}
-		return Added, nil
+		return t.load1(ctx, s, row)
 	}
-	var old int64
-	var removed bool
-	err := t.stmt(ctx, s.get).QueryRowContext(ctx, row.args[0], row.args[1]).Scan(&old, &removed)
+	var st stored
+	err := t.stmt(ctx, s.get).QueryRowContext(ctx, row.args[0], row.args[1]).Scan(&st.hash, &st.removed)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
+		return t.write(ctx, s, row, nil)
+	case err != nil:
+		return 0, fmt.Errorf("read %s %s: %w", row.kind, row.Key(), err)
+	}
+	return t.write(ctx, s, row, &st)
+}
+
+// PutPage is Put for a page of rows of one kind and server: the stored rows
+// are probed with one statement, and only what differs is written. With
+// seen, the page's keys are also recorded for removal marking (MarkSeen).
+func (t *Tx) PutPage(ctx context.Context, rows []Row, seen bool) ([]Change, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	kind, serverID := rows[0].kind, rows[0].args[0]
+	s := t.m.items[kind]
+	changes := make([]Change, len(rows))
+	t.rows += len(rows)
+	if t.load {
+		for i, row := range rows {
+			ch, err := t.load1(ctx, s, row)
+			if err != nil {
+				return nil, err
+			}
+			changes[i] = ch
+		}
+		return changes, t.seenPage(ctx, kind, rows, seen)
+	}
+	keys := make([]string, len(rows))
+	for i, row := range rows {
+		keys[i] = row.Key()
+	}
+	keysJSON, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]stored, len(rows))
+	res, err := t.stmt(ctx, s.getMany).QueryContext(ctx, string(keysJSON), serverID)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", kind, err)
+	}
+	for res.Next() {
+		var k string
+		var st stored
+		if err := res.Scan(&k, &st.hash, &st.removed); err != nil {
+			res.Close()
+			return nil, fmt.Errorf("read %s: %w", kind, err)
+		}
+		have[k] = st
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", kind, err)
+	}
+	for i, row := range rows {
+		var prev *stored
+		if st, ok := have[row.Key()]; ok {
+			prev = &st
+		}
+		ch, err := t.write(ctx, s, row, prev)
+		if err != nil {
+			return nil, err
+		}
+		changes[i] = ch
+		// A key listed twice in one page (a server bug) is seen as
+		// written the second time.
+		have[row.Key()] = stored{hash: row.args[2].(int64)}
+	}
+	if seen {
+		if _, err := t.stmt(ctx, t.m.seenMany).ExecContext(ctx, string(kind), string(keysJSON)); err != nil {
+			return nil, fmt.Errorf("record listed %s: %w", kind, err)
+		}
+	}
+	return changes, nil
+}
+
+func (t *Tx) seenPage(ctx context.Context, kind Kind, rows []Row, seen bool) error {
+	if !seen {
+		return nil
+	}
+	for _, row := range rows {
+		if err := t.MarkSeen(ctx, kind, row.Key()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stored is what a probe learns of a stored row.
+type stored struct {
+	hash    int64
+	removed bool
+}
+
+// load1 writes a row with the single upsert statement of a load.
+func (t *Tx) load1(ctx context.Context, s *itemStmts, row Row) (Change, error) {
+	res, err := t.stmt(ctx, s.load).ExecContext(ctx, row.args...)
+	if err != nil {
+		return 0, fmt.Errorf("write %s %s: %w", row.kind, row.Key(), err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Unchanged, nil
+	}
+	return Added, nil
+}
+
+// write inserts row (prev nil), or updates it if it differs from prev.
+func (t *Tx) write(ctx context.Context, s *itemStmts, row Row, prev *stored) (Change, error) {
+	if prev == nil {
 		if _, err := t.stmt(ctx, s.insert).ExecContext(ctx, row.args...); err != nil {
 			return 0, fmt.Errorf("insert %s %s: %w", row.kind, row.Key(), err)
 		}
 		return Added, nil
-	case err != nil:
-		return 0, fmt.Errorf("read %s %s: %w", row.kind, row.Key(), err)
-	case old == row.args[2].(int64) && !removed:
+	}
+	if prev.hash == row.args[2].(int64) && !prev.removed {
 		return Unchanged, nil
 	}
 	// The update statement takes the hash and columns, then the key.
@@ -369,7 +486,7 @@ func (t *Tx) Put(ctx context.Context, row Row) (Change, error) {
 	if _, err := t.stmt(ctx, s.update).ExecContext(ctx, upd...); err != nil {
 		return 0, fmt.Errorf("update %s %s: %w", row.kind, row.Key(), err)
 	}
-	if removed {
+	if prev.removed {
 		return Added, nil
 	}
 	return Updated, nil

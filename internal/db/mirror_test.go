@@ -200,3 +200,80 @@ func TestKeepServers(t *testing.T) {
 		t.Fatal("a server listed again is still marked removed")
 	}
 }
+
+func TestPutPageProbesOnceAndWritesOnlyChanges(t *testing.T) {
+	d := openTest(t, filepath.Join(t.TempDir(), "m.db"), Options{})
+	ctx := t.Context()
+	row := func(k, title string) Row {
+		return TrackRow(&Track{ServerID: "s", RatingKey: k, SectionKey: "1", Title: str(title)})
+	}
+	page := func(seen bool, rows ...Row) []Change {
+		t.Helper()
+		tx, err := d.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		ch, err := tx.PutPage(ctx, rows, seen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return ch
+	}
+	same := func(got []Change, want ...Change) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("changes %v, want %v", got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("changes %v, want %v", got, want)
+			}
+		}
+	}
+	same(page(false, row("1", "a"), row("2", "b")), Added, Added)
+	// Unchanged, edited, new, and the same new key twice in one page.
+	same(page(false, row("1", "a"), row("2", "B"), row("3", "c"), row("3", "c")), Unchanged, Updated, Added, Unchanged)
+	// A removed row listed again comes back as added.
+	if _, err := d.W().Exec(`UPDATE tracks SET removed_at = 5 WHERE rating_key = '1'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.StartListing(ctx, KindTrack); err != nil {
+		t.Fatal(err)
+	}
+	same(page(true, row("1", "a"), row("3", "c")), Added, Unchanged)
+	if n, _ := d.SeenCount(ctx, KindTrack); n != 2 {
+		t.Fatalf("seen = %d, want 2", n)
+	}
+	if got := queryInt(t, d.R(), `SELECT count(*) FROM tracks WHERE removed_at IS NULL`); got != 3 {
+		t.Fatalf("current rows = %d, want 3", got)
+	}
+}
+
+// The page probe must look each key up in the primary key, never scan the
+// table per key: that mistake turned a 10k-track reconcile into seconds.
+func TestPageProbeSearchesThePrimaryKey(t *testing.T) {
+	d := openTest(t, filepath.Join(t.TempDir(), "m.db"), Options{})
+	for _, table := range []Kind{KindArtist, KindAlbum, KindTrack, KindPlaylist} {
+		rows, err := d.R().Query(`EXPLAIN QUERY PLAN `+getManySQL(string(table)), `["1","2"]`, "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN j") || !strings.Contains(plan[1], "SEARCH t USING INDEX sqlite_autoindex_"+string(table)) {
+			t.Fatalf("%s probe plan: %q", table, plan)
+		}
+	}
+}

@@ -382,3 +382,34 @@ func (c *ceiling) list(l plainListing) error {
 	}
 	return tx.Commit()
 }
+
+// BenchmarkOneChangeSync measures an incremental sync after one track was
+// edited: the section's signals moved, so it is reconciled whole.
+func BenchmarkOneChangeSync(b *testing.B) {
+	benchSizes(b, func(b *testing.B, tracks int) {
+		f, err := plextest.Start(plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		e := benchEnv(b, f)
+		if _, err := e.syncer.Server(context.Background(), e.servers[0], true); err != nil {
+			b.Fatal(err)
+		}
+		s := f.Owned()
+		rk := s.Tracks("1")[0].RatingKey
+		b.ResetTimer()
+		for i := range b.N {
+			b.StopTimer()
+			s.EditTrack(rk, func(t *plextest.Track) { t.Title = fmt.Sprintf("edit %d", i) })
+			b.StartTimer()
+			r, err := e.syncer.Server(context.Background(), e.servers[0], false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Counts["tracks"].Updated != 1 {
+				b.Fatalf("updated %d tracks, want 1", r.Counts["tracks"].Updated)
+			}
+		}
+	})
+}

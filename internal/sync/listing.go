@@ -96,7 +96,7 @@ type writer struct {
 
 func (w *writer) write(ctx context.Context, rows []db.Row) error {
 	l := w.l
-	for _, row := range rows {
+	for len(rows) > 0 {
 		if w.tx == nil {
 			begin := l.s.db.Begin
 			if !l.track {
@@ -108,23 +108,23 @@ func (w *writer) write(ctx context.Context, rows []db.Row) error {
 			}
 			w.tx = tx
 		}
-		ch, err := w.tx.Put(ctx, row)
+		// A page may straddle the batch limit; split it there.
+		n := min(len(rows), max(1, l.s.o.BatchRows-w.tx.Rows()))
+		changes, err := w.tx.PutPage(ctx, rows[:n], l.track)
 		if err != nil {
 			return err
 		}
-		l.counts.add(ch)
-		if l.track {
-			if err := w.tx.MarkSeen(ctx, l.kind, row.Key()); err != nil {
-				return err
-			}
+		for _, ch := range changes {
+			l.counts.add(ch)
 		}
+		l.s.o.Progress.Add(n)
+		rows = rows[n:]
 		if w.tx.Rows() >= l.s.o.BatchRows {
 			if err := w.commit(); err != nil {
 				return err
 			}
 		}
 	}
-	l.s.o.Progress.Add(len(rows))
 	return nil
 }
 
