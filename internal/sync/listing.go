@@ -20,11 +20,10 @@ type listing struct {
 	counts   *Counts
 }
 
-// run lists q completely. The listing is inconsistent if the server's
-// totalSize moves away from what the first page said, if any page is short
-// or misplaced, or (when keys are tracked) if fewer distinct keys arrived
-// than totalSize promised.
-// known is the count taken for the signature, or -1.
+// run lists q completely; known is the count taken for the signature, or
+// -1. The listing is inconsistent if any page disagrees on the total, is
+// short or misplaced, or if fewer distinct items arrived than the total
+// promised.
 func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string) error {
 	o := l.s.o
 	w := writer{l: l}
@@ -39,7 +38,7 @@ func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string
 		use:     func(rows []db.Row) error { return w.write(ctx, rows) },
 	}
 	err := pg.run(ctx, known)
-	defer o.Progress.Finish()
+	o.Progress.Finish()
 	// Rows already written stay: they are what the server said, and keeping
 	// them is never destructive. Only removal needs the listing whole.
 	if cerr := w.commit(); cerr != nil && err == nil {
