@@ -23,11 +23,7 @@ Examples:
 			if len(args) > 0 {
 				return usageErrorf("migrate takes no arguments")
 			}
-			cfg, err := a.Config()
-			if err != nil {
-				return err
-			}
-			d, err := db.Open(ctx, cfg.Database.Path, db.Options{})
+			d, err := a.openDB(ctx, false)
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ Examples:
 			if len(args) != 1 {
 				return usageErrorf("sql takes exactly one argument, the query (quote it)")
 			}
-			d, err := a.openReadOnly(ctx)
+			d, err := a.openDB(ctx, true)
 			if err != nil {
 				return err
 			}

@@ -22,7 +22,7 @@ Example:
 			if len(args) > 0 {
 				return usageErrorf("status takes no arguments")
 			}
-			d, err := a.openReadOnly(ctx)
+			d, err := a.openDB(ctx, true)
 			if err != nil {
 				return err
 			}

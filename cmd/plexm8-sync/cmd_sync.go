@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/sync"
 )
 
@@ -67,7 +66,7 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := db.Open(ctx, cfg.Database.Path, db.Options{})
+	d, err := a.openDB(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -75,12 +75,13 @@ func isTerminal(w any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// openReadOnly opens the mirror for queries: no lock, no migration, so it
-// works beside a running sync and while Plex is unreachable.
-func (a *app) openReadOnly(ctx context.Context) (*db.DB, error) {
+// openDB opens the configured database. Read-only opens take no lock and
+// apply no migration, so queries work beside a running sync and while Plex
+// is unreachable; a writing open migrates and takes the writer lock.
+func (a *app) openDB(ctx context.Context, readOnly bool) (*db.DB, error) {
 	cfg, err := a.Config()
 	if err != nil {
 		return nil, err
 	}
-	return db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: true})
+	return db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: readOnly})
 }
