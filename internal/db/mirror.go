@@ -116,27 +116,59 @@ var (
 		"duration_ms", "added_at", "updated_at"}
 )
 
+// The args methods give a row's column values in the order of its column
+// list, as plain driver values (see plain), built directly: boxing each
+// sql.Null* first and unwrapping it after cost two allocations a field.
+
 func (a *Artist) args() []any {
-	return []any{a.SectionKey, a.Title, a.TitleSort, a.GUID, a.Guids, a.Summary, a.Thumb,
-		a.AddedAt, a.UpdatedAt, a.ViewCount, a.UserRating, a.LastViewedAt}
+	return []any{a.SectionKey, vs(a.Title), vs(a.TitleSort), vs(a.GUID), vs(a.Guids), vs(a.Summary), vs(a.Thumb),
+		vi(a.AddedAt), vi(a.UpdatedAt), vi(a.ViewCount), vf(a.UserRating), vi(a.LastViewedAt)}
 }
 
 func (a *Album) args() []any {
-	return []any{a.SectionKey, a.ArtistRatingKey, a.Title, a.TitleSort, a.ArtistTitle, a.Year,
-		a.OriginallyAvailableAt, a.GUID, a.Guids, a.Studio, a.TrackCount, a.AddedAt, a.UpdatedAt,
-		a.ViewCount, a.UserRating, a.LastViewedAt}
+	return []any{a.SectionKey, vs(a.ArtistRatingKey), vs(a.Title), vs(a.TitleSort), vs(a.ArtistTitle), vi(a.Year),
+		vs(a.OriginallyAvailableAt), vs(a.GUID), vs(a.Guids), vs(a.Studio), vi(a.TrackCount), vi(a.AddedAt), vi(a.UpdatedAt),
+		vi(a.ViewCount), vf(a.UserRating), vi(a.LastViewedAt)}
 }
 
 func (t *Track) args() []any {
-	return []any{t.SectionKey, t.AlbumRatingKey, t.ArtistRatingKey, t.Title, t.TitleSort,
-		t.OriginalTitle, t.AlbumTitle, t.ArtistTitle, t.TrackNumber, t.DiscNumber, t.Year, t.DurationMS,
-		t.GUID, t.Guids, t.File, t.Size, t.Codec, t.Bitrate, t.AddedAt, t.UpdatedAt, t.ViewCount,
-		t.SkipCount, t.UserRating, t.LastViewedAt}
+	return []any{t.SectionKey, vs(t.AlbumRatingKey), vs(t.ArtistRatingKey), vs(t.Title), vs(t.TitleSort),
+		vs(t.OriginalTitle), vs(t.AlbumTitle), vs(t.ArtistTitle), vi(t.TrackNumber), vi(t.DiscNumber), vi(t.Year), vi(t.DurationMS),
+		vs(t.GUID), vs(t.Guids), vs(t.File), vi(t.Size), vs(t.Codec), vi(t.Bitrate), vi(t.AddedAt), vi(t.UpdatedAt), vi(t.ViewCount),
+		vi(t.SkipCount), vf(t.UserRating), vi(t.LastViewedAt)}
 }
 
 func (p *Playlist) args() []any {
-	return []any{p.Title, p.Summary, p.GUID, p.PlaylistType, p.Smart, p.Content, p.ItemCount,
-		p.DurationMS, p.AddedAt, p.UpdatedAt}
+	return []any{vs(p.Title), vs(p.Summary), vs(p.GUID), vs(p.PlaylistType), vb(p.Smart), vs(p.Content), vi(p.ItemCount),
+		vi(p.DurationMS), vi(p.AddedAt), vi(p.UpdatedAt)}
+}
+
+func vs(v sql.NullString) any {
+	if v.Valid {
+		return v.String
+	}
+	return nil
+}
+
+func vi(v sql.NullInt64) any {
+	if v.Valid {
+		return v.Int64
+	}
+	return nil
+}
+
+func vf(v sql.NullFloat64) any {
+	if v.Valid {
+		return v.Float64
+	}
+	return nil
+}
+
+func vb(v sql.NullBool) any {
+	if v.Valid {
+		return v.Bool
+	}
+	return nil
 }
 
 // itemStmts are the statements an upsert of one kind needs. A reconciling
@@ -303,8 +335,7 @@ func newRow(kind Kind, serverID, ratingKey string, cols []any) Row {
 	args := make([]any, 0, len(cols)+3)
 	args = append(args, serverID, ratingKey, nil)
 	h := newHasher()
-	for _, c := range cols {
-		v := plain(c)
+	for _, v := range cols {
 		h.value(v)
 		args = append(args, v)
 	}
