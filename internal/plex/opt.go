@@ -98,58 +98,39 @@ func (o *OptString) UnmarshalJSON(b []byte) error {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (o *OptInt) UnmarshalJSON(b []byte) error {
-	*o = OptInt{}
-	if len(b) == 0 {
-		return nil
-	}
-	switch b[0] {
-	case '"':
-		s, ok := jsonStringBytes(b)
-		if !ok {
-			return nil
-		}
-		if v, ok := parseInt(bytes.TrimSpace(s)); ok {
-			*o = OptInt{V: v, Valid: true}
-		}
-	case 't':
-		*o = OptInt{V: 1, Valid: true}
-	case 'f':
-		*o = OptInt{V: 0, Valid: true}
-	case 'n', '{', '[':
-	default:
-		if v, ok := parseInt(b); ok {
-			*o = OptInt{V: v, Valid: true}
-		}
-	}
+	v, ok := decodeNumber(b, parseInt)
+	*o = OptInt{V: v, Valid: ok}
 	return nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (o *OptFloat) UnmarshalJSON(b []byte) error {
-	*o = OptFloat{}
+	v, ok := decodeNumber(b, parseFloat)
+	*o = OptFloat{V: v, Valid: ok}
+	return nil
+}
+
+// decodeNumber reads a number sent as a number, a numeric string, or a
+// boolean (true is 1); anything else (null, objects, garbage) is absent.
+func decodeNumber[T int64 | float64](b []byte, parse func([]byte) (T, bool)) (T, bool) {
 	if len(b) == 0 {
-		return nil
+		return 0, false
 	}
 	switch b[0] {
 	case '"':
 		s, ok := jsonStringBytes(b)
 		if !ok {
-			return nil
+			return 0, false
 		}
-		if v, ok := parseFloat(bytes.TrimSpace(s)); ok {
-			*o = OptFloat{V: v, Valid: true}
-		}
+		return parse(bytes.TrimSpace(s))
 	case 't':
-		*o = OptFloat{V: 1, Valid: true}
+		return 1, true
 	case 'f':
-		*o = OptFloat{V: 0, Valid: true}
+		return 0, true
 	case 'n', '{', '[':
-	default:
-		if v, ok := parseFloat(b); ok {
-			*o = OptFloat{V: v, Valid: true}
-		}
+		return 0, false
 	}
-	return nil
+	return parse(b)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
