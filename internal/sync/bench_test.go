@@ -56,15 +56,7 @@ func BenchmarkFullSync(b *testing.B) {
 // BenchmarkNoChangeSync measures an incremental sync of an unchanged library.
 func BenchmarkNoChangeSync(b *testing.B) {
 	benchSizes(b, func(b *testing.B, tracks int) {
-		f, err := plextest.Start(plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		e := benchEnv(b, f)
-		if _, err := e.syncer.Server(context.Background(), e.servers[0], true); err != nil {
-			b.Fatal(err)
-		}
+		f, e := syncedFake(b, tracks)
 		f.ResetRequests()
 		b.ResetTimer()
 		for range b.N {
@@ -99,6 +91,22 @@ func BenchmarkLatencyPaging(b *testing.B) {
 			}
 		})
 	}
+}
+
+// syncedFake starts a fake with tracks tracks and mirrors its owned server
+// once, fully; the fake closes with the benchmark.
+func syncedFake(b *testing.B, tracks int) (*plextest.Fake, *env) {
+	b.Helper()
+	f, err := plextest.Start(plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(f.Close)
+	e := benchEnv(b, f)
+	if _, err := e.syncer.Server(context.Background(), e.servers[0], true); err != nil {
+		b.Fatal(err)
+	}
+	return f, e
 }
 
 func benchEnv(b *testing.B, f *plextest.Fake) *env { return benchEnvWith(b, f, benchOpts()) }
@@ -387,15 +395,7 @@ func (c *ceiling) list(l plainListing) error {
 // edited: the section's signals moved, so it is reconciled whole.
 func BenchmarkOneChangeSync(b *testing.B) {
 	benchSizes(b, func(b *testing.B, tracks int) {
-		f, err := plextest.Start(plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		e := benchEnv(b, f)
-		if _, err := e.syncer.Server(context.Background(), e.servers[0], true); err != nil {
-			b.Fatal(err)
-		}
+		f, e := syncedFake(b, tracks)
 		s := f.Owned()
 		rk := s.Tracks("1")[0].RatingKey
 		b.ResetTimer()
