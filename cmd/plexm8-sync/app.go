@@ -32,9 +32,14 @@ type command struct {
 	args    string // synopsis after the name, e.g. "[--full] [--server NAME]"
 	summary string // one line for the command list
 	help    string // what it does, when to use it, and an example
-	flags   func(fs *flag.FlagSet)
-	run     func(ctx context.Context, a *app, args []string) error
+	run     runFunc
+	// setup, for a command with flags, defines them on fs and returns the
+	// run that reads them. It is called for every invocation, so no flag
+	// value outlives the one that set it (tests run many in one process).
+	setup func(fs *flag.FlagSet) runFunc
 }
+
+type runFunc func(ctx context.Context, a *app, args []string) error
 
 var commands = map[string]*command{}
 
@@ -151,8 +156,9 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	cfs := flag.NewFlagSet("plexm8-sync "+c.name, flag.ContinueOnError)
 	cfs.SetOutput(io.Discard)
 	globalFlags(cfs, a)
-	if c.flags != nil {
-		c.flags(cfs)
+	run := c.run
+	if c.setup != nil {
+		run = c.setup(cfs)
 	}
 	if err := cfs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -162,7 +168,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		commandUsage(a.Stderr, c, cfs)
 		return usageErrorf("%s: %v", c.name, err)
 	}
-	return c.run(ctx, a, cfs.Args())
+	return run(ctx, a, cfs.Args())
 }
 
 // lookup finds the command named by the first one or two words.

@@ -13,10 +13,6 @@ import (
 )
 
 func init() {
-	var tracks int
-	var dir string
-	var keep, serve bool
-	var seed int64
 	register(&command{
 		name:    "demo",
 		args:    "[--tracks N] [--dir DIR] [--keep] [--serve]",
@@ -34,21 +30,21 @@ Examples:
   plexm8-sync demo
   plexm8-sync demo --tracks 100000 --dir /tmp/plexm8-demo --keep
   plexm8-sync demo --serve --dir /tmp/plexm8-demo`,
-		flags: func(fs *flag.FlagSet) {
-			fs.IntVar(&tracks, "tracks", 5000, "tracks in the fake library (10 to 1000000)")
-			fs.StringVar(&dir, "dir", "", "directory for the demo's config, state and database (default: a temporary one)")
-			fs.BoolVar(&keep, "keep", false, "keep --dir afterwards")
-			fs.BoolVar(&serve, "serve", false, "only run the fake server until interrupted")
-			fs.Int64Var(&seed, "seed", 1, "seed of the generated library")
-		},
-		run: func(ctx context.Context, a *app, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("demo takes no arguments")
+		setup: func(fs *flag.FlagSet) runFunc {
+			tracks := fs.Int("tracks", 5000, "tracks in the fake library (10 to 1000000)")
+			dir := fs.String("dir", "", "directory for the demo's config, state and database (default: a temporary one)")
+			keep := fs.Bool("keep", false, "keep --dir afterwards")
+			serve := fs.Bool("serve", false, "only run the fake server until interrupted")
+			seed := fs.Int64("seed", 1, "seed of the generated library")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("demo takes no arguments")
+				}
+				if *tracks < 10 || *tracks > 1_000_000 {
+					return usageErrorf("--tracks must be between 10 and 1000000")
+				}
+				return a.demo(ctx, demoOptions{tracks: *tracks, dir: *dir, keep: *keep || *serve, serve: *serve, seed: *seed})
 			}
-			if tracks < 10 || tracks > 1_000_000 {
-				return usageErrorf("--tracks must be between 10 and 1000000")
-			}
-			return a.demo(ctx, demoOptions{tracks: tracks, dir: dir, keep: keep || serve, serve: serve, seed: seed})
 		},
 	})
 }

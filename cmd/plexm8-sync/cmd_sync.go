@@ -13,8 +13,6 @@ import (
 )
 
 func init() {
-	var full bool
-	var servers stringList
 	register(&command{
 		name:    "sync",
 		args:    "[--full] [--server NAME]...",
@@ -34,15 +32,16 @@ code 1 when any part failed; run it again to finish the job.
 Examples:
   plexm8-sync sync
   plexm8-sync sync --full --server "Home Server"`,
-		flags: func(fs *flag.FlagSet) {
-			fs.BoolVar(&full, "full", false, "re-list everything, not only what changed")
+		setup: func(fs *flag.FlagSet) runFunc {
+			full := fs.Bool("full", false, "re-list everything, not only what changed")
+			var servers stringList
 			fs.Var(&servers, "server", "sync only this server (`name` or machine identifier); repeatable")
-		},
-		run: func(ctx context.Context, a *app, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("sync takes no arguments (did you mean --server %s?)", args[0])
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("sync takes no arguments (did you mean --server %s?)", args[0])
+				}
+				return a.syncOnce(ctx, *full, servers)
 			}
-			return a.syncOnce(ctx, full, servers)
 		},
 	})
 }

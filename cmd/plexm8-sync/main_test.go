@@ -177,6 +177,11 @@ func TestSyncCommand(t *testing.T) {
 	if r := run(t, env, "sync", "--server", "nope"); r.code != 1 || !strings.Contains(r.stderr, "Home Server") {
 		t.Fatalf("unknown server: exit %d, %q", r.code, r.stderr)
 	}
+	// Flags belong to one invocation: the next plain sync covers every server.
+	f.ClearFaults()
+	if r := run(t, env, "sync"); r.code != 0 || !strings.Contains(r.stdout, "Friend's Server") {
+		t.Fatalf("a later sync kept an earlier --server: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 func TestSyncWithoutTokenSaysLogin(t *testing.T) {
