@@ -1,10 +1,12 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -336,4 +338,47 @@ func TestSwapDuringListingRemovesNothing(t *testing.T) {
 	e.fake.ClearFaults()
 	e.sync(false, false)
 	assertMirror(t, e.db, e.fake)
+}
+
+// A server none of whose connections answers fails its own run and leaves
+// its mirror as it was; the other servers are synced as usual.
+func TestUnreachableServerFailsAlone(t *testing.T) {
+	f, err := plextest.Start(plextest.Options{Seed: 24, Tracks: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	f.Inject(plextest.Fault{Host: f.Shared().MachineID(), Path: "/identity", Status: http.StatusServiceUnavailable})
+	e := attachEnv(t, f, t.TempDir()+"/m.db", opts())
+	res := e.sync(false, true)
+	owned, shared := res[0], res[1]
+	if owned.Err() != nil || runStatus(t, e, owned.RunID) != "ok" {
+		t.Fatalf("the reachable server's run: %v, %s", owned.Err(), runStatus(t, e, owned.RunID))
+	}
+	if st := runStatus(t, e, shared.RunID); st != "failed" {
+		t.Fatalf("the unreachable server's run is %q, want failed", st)
+	}
+	var msg string
+	if err := e.db.R().QueryRow(`SELECT error FROM sync_runs WHERE id = ?`, shared.RunID).Scan(&msg); err != nil || !strings.Contains(msg, "connect") {
+		t.Fatalf("run error %q (%v) does not say it could not connect", msg, err)
+	}
+	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE server_id = ?`, f.Owned().MachineID()); n != len(f.Owned().Tracks("1")) {
+		t.Fatalf("owned server mirrored %d tracks", n)
+	}
+	// No token reaches the database, its WAL, or a backup of it.
+	backup := t.TempDir() + "/backup.db"
+	if err := e.db.Backup(context.Background(), backup); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{e.db.Path(), e.db.Path() + "-wal", backup} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{f.AccountToken(), f.Owned().AccessToken(), f.Shared().AccessToken()} {
+			if bytes.Contains(b, []byte(tok)) {
+				t.Fatalf("%s contains a token", path)
+			}
+		}
+	}
 }
