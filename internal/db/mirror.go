@@ -172,19 +172,19 @@ func vb(v sql.NullBool) any {
 }
 
 // itemStmts are the statements an upsert of one kind needs. A reconciling
-// upsert reads the stored hash first, so that an unchanged row costs one
-// index probe and no write, and so the caller learns whether the row was
-// new. A loading upsert (load) is one statement: into a section that holds
-// no current rows, nearly every row is new and the probe would be waste.
+// upsert reads the stored hashes of a page first (getMany), so that an
+// unchanged row costs an index probe and no write, and so the caller learns
+// whether a row was new. A loading upsert (load) is one statement: into a
+// section that holds no current rows, nearly every row is new and the probe
+// would be waste.
 type itemStmts struct {
-	get, getMany, insert, update, load *sql.Stmt
+	getMany, insert, update, load *sql.Stmt
 }
 
 type mirrorStmts struct {
 	once     gosync.Once
 	err      error
 	items    map[Kind]*itemStmts
-	seen     *sql.Stmt
 	seenMany *sql.Stmt
 }
 
@@ -196,9 +196,6 @@ func getManySQL(table string) string {
 func prepareItem(ctx context.Context, w *sql.DB, table string, cols []string) (*itemStmts, error) {
 	var s itemStmts
 	var err error
-	if s.get, err = w.PrepareContext(ctx, `SELECT hash, removed_at IS NOT NULL FROM `+table+` WHERE server_id = ? AND rating_key = ?`); err != nil {
-		return nil, err
-	}
 	// getMany probes a whole page in one statement: the keys travel as one
 	// JSON array, so the per-statement cost is paid once per page. CROSS
 	// JOIN makes the page the outer loop; left to itself the planner may
@@ -246,9 +243,6 @@ func (db *DB) mirror(ctx context.Context) (*mirrorStmts, error) {
 		}
 		if _, err := db.W().ExecContext(ctx, seenTableSQL+";"+stagedTableSQL); err != nil {
 			m.err = fmt.Errorf("create listing table: %w", err)
-			return
-		}
-		if m.seen, m.err = db.W().PrepareContext(ctx, `INSERT OR IGNORE INTO temp.seen (kind, rating_key) VALUES (?, ?)`); m.err != nil {
 			return
 		}
 		m.seenMany, m.err = db.W().PrepareContext(ctx, `INSERT OR IGNORE INTO temp.seen (kind, rating_key) SELECT ?, value FROM json_each(?)`)
@@ -369,58 +363,27 @@ func plain(v any) any {
 	return nil
 }
 
-// ArtistRow prepares a for Tx.Put.
+// ArtistRow prepares a for Tx.PutPage.
 func ArtistRow(a *Artist) Row { return newRow(KindArtist, a.ServerID, a.RatingKey, a.args()) }
 
-// AlbumRow prepares a for Tx.Put.
+// AlbumRow prepares a for Tx.PutPage.
 func AlbumRow(a *Album) Row { return newRow(KindAlbum, a.ServerID, a.RatingKey, a.args()) }
 
-// TrackRow prepares t for Tx.Put.
+// TrackRow prepares t for Tx.PutPage.
 func TrackRow(t *Track) Row { return newRow(KindTrack, t.ServerID, t.RatingKey, t.args()) }
 
-// PlaylistRow prepares p for Tx.Put.
+// PlaylistRow prepares p for Tx.PutPage.
 func PlaylistRow(p *Playlist) Row { return newRow(KindPlaylist, p.ServerID, p.RatingKey, p.args()) }
 
-// Put writes row only if it differs from the stored one, and says what it
-// did.
-func (t *Tx) Put(ctx context.Context, row Row) (Change, error) {
-	s := t.m.items[row.kind]
-	t.rows++
-	if t.load {
-		return t.load1(ctx, s, row)
-	}
-	var st stored
-	err := t.stmt(ctx, s.get).QueryRowContext(ctx, row.args[0], row.args[1]).Scan(&st.hash, &st.removed)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return t.write(ctx, s, row, nil)
-	case err != nil:
-		return 0, fmt.Errorf("read %s %s: %w", row.kind, row.Key(), err)
-	}
-	return t.write(ctx, s, row, &st)
-}
-
-// PutPage is Put for a page of rows of one kind and server: the stored rows
-// are probed with one statement, and only what differs is written. With
-// seen, the page's keys are also recorded for removal marking (MarkSeen).
+// PutPage writes a page of rows of one kind and server, each only if it
+// differs from the stored row, and says what it did to each. The stored rows
+// are probed with one statement per page. With seen, the page's keys are
+// also recorded in the current listing (StartListing) for removal marking.
 func (t *Tx) PutPage(ctx context.Context, rows []Row, seen bool) ([]Change, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
 	kind, serverID := rows[0].kind, rows[0].args[0]
-	s := t.m.items[kind]
-	changes := make([]Change, len(rows))
-	t.rows += len(rows)
-	if t.load {
-		for i, row := range rows {
-			ch, err := t.load1(ctx, s, row)
-			if err != nil {
-				return nil, err
-			}
-			changes[i] = ch
-		}
-		return changes, t.seenPage(ctx, kind, rows, seen)
-	}
 	keys := make([]string, len(rows))
 	for i, row := range rows {
 		keys[i] = row.Key()
@@ -429,8 +392,48 @@ func (t *Tx) PutPage(ctx context.Context, rows []Row, seen bool) ([]Change, erro
 	if err != nil {
 		return nil, err
 	}
+	var changes []Change
+	if t.load {
+		changes, err = t.loadPage(ctx, rows)
+	} else {
+		changes, err = t.reconcilePage(ctx, rows, string(keysJSON), serverID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.rows += len(rows)
+	if seen {
+		if _, err := t.stmt(ctx, t.m.seenMany).ExecContext(ctx, string(kind), string(keysJSON)); err != nil {
+			return nil, fmt.Errorf("record listed %s: %w", kind, err)
+		}
+	}
+	return changes, nil
+}
+
+// loadPage writes each row with the single upsert statement of a load.
+func (t *Tx) loadPage(ctx context.Context, rows []Row) ([]Change, error) {
+	s := t.m.items[rows[0].kind]
+	changes := make([]Change, len(rows))
+	for i, row := range rows {
+		res, err := t.stmt(ctx, s.load).ExecContext(ctx, row.args...)
+		if err != nil {
+			return nil, fmt.Errorf("write %s %s: %w", row.kind, row.Key(), err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			changes[i] = Added
+		}
+	}
+	return changes, nil
+}
+
+// reconcilePage probes the stored rows of a page, then inserts the new rows
+// and updates the changed ones.
+func (t *Tx) reconcilePage(ctx context.Context, rows []Row, keysJSON string, serverID any) ([]Change, error) {
+	kind := rows[0].kind
+	s := t.m.items[kind]
+	changes := make([]Change, len(rows))
 	have := make(map[string]stored, len(rows))
-	res, err := t.stmt(ctx, s.getMany).QueryContext(ctx, string(keysJSON), serverID)
+	res, err := t.stmt(ctx, s.getMany).QueryContext(ctx, keysJSON, serverID)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", kind, err)
 	}
@@ -461,42 +464,13 @@ func (t *Tx) PutPage(ctx context.Context, rows []Row, seen bool) ([]Change, erro
 		// written the second time.
 		have[row.Key()] = stored{hash: row.args[2].(int64)}
 	}
-	if seen {
-		if _, err := t.stmt(ctx, t.m.seenMany).ExecContext(ctx, string(kind), string(keysJSON)); err != nil {
-			return nil, fmt.Errorf("record listed %s: %w", kind, err)
-		}
-	}
 	return changes, nil
-}
-
-func (t *Tx) seenPage(ctx context.Context, kind Kind, rows []Row, seen bool) error {
-	if !seen {
-		return nil
-	}
-	for _, row := range rows {
-		if err := t.MarkSeen(ctx, kind, row.Key()); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // stored is what a probe learns of a stored row.
 type stored struct {
 	hash    int64
 	removed bool
-}
-
-// load1 writes a row with the single upsert statement of a load.
-func (t *Tx) load1(ctx context.Context, s *itemStmts, row Row) (Change, error) {
-	res, err := t.stmt(ctx, s.load).ExecContext(ctx, row.args...)
-	if err != nil {
-		return 0, fmt.Errorf("write %s %s: %w", row.kind, row.Key(), err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Unchanged, nil
-	}
-	return Added, nil
 }
 
 // write inserts row (prev nil), or updates it if it differs from prev.
@@ -521,34 +495,6 @@ func (t *Tx) write(ctx context.Context, s *itemStmts, row Row, prev *stored) (Ch
 		return Added, nil
 	}
 	return Updated, nil
-}
-
-// UpsertArtist writes a only if it differs from the stored row.
-func (t *Tx) UpsertArtist(ctx context.Context, a *Artist) (Change, error) {
-	return t.Put(ctx, ArtistRow(a))
-}
-
-// UpsertAlbum writes a only if it differs from the stored row.
-func (t *Tx) UpsertAlbum(ctx context.Context, a *Album) (Change, error) {
-	return t.Put(ctx, AlbumRow(a))
-}
-
-// UpsertTrack writes tr only if it differs from the stored row.
-func (t *Tx) UpsertTrack(ctx context.Context, tr *Track) (Change, error) {
-	return t.Put(ctx, TrackRow(tr))
-}
-
-// UpsertPlaylist writes p only if it differs from the stored row.
-func (t *Tx) UpsertPlaylist(ctx context.Context, p *Playlist) (Change, error) {
-	return t.Put(ctx, PlaylistRow(p))
-}
-
-// MarkSeen records that the current listing met ratingKey of kind.
-func (t *Tx) MarkSeen(ctx context.Context, kind Kind, ratingKey string) error {
-	if _, err := t.stmt(ctx, t.m.seen).ExecContext(ctx, string(kind), ratingKey); err != nil {
-		return fmt.Errorf("record listed %s %s: %w", kind, ratingKey, err)
-	}
-	return nil
 }
 
 // StartListing forgets the keys met by earlier listings of kinds. Listings of

@@ -20,14 +20,14 @@ func putTrack(t *testing.T, d *DB, load bool, tr *Track) Change {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	ch, err := tx.UpsertTrack(t.Context(), tr)
+	ch, err := tx.PutPage(t.Context(), []Row{TrackRow(tr)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	return ch
+	return ch[0]
 }
 
 func TestPutWritesOnlyChanges(t *testing.T) {
@@ -78,10 +78,13 @@ func TestUnseenRowsMarkedRemovedAndRevived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"1", "3"} {
-		if err := tx.MarkSeen(ctx, KindTrack, k); err != nil {
-			t.Fatal(err)
-		}
+	// Tracks 1 and 3 are listed again, unchanged; 2 is not.
+	seen := []Row{
+		TrackRow(&Track{ServerID: "s", RatingKey: "1", SectionKey: "1", Title: str("t1")}),
+		TrackRow(&Track{ServerID: "s", RatingKey: "3", SectionKey: "1", Title: str("t3")}),
+	}
+	if ch, err := tx.PutPage(ctx, seen, true); err != nil || ch[0] != Unchanged || ch[1] != Unchanged {
+		t.Fatalf("relisting unchanged rows = %v, %v", ch, err)
 	}
 	n, err := tx.MarkUnseenRemoved(ctx, KindTrack, "s", "1", 1234)
 	if err != nil || n != 1 {

@@ -87,21 +87,30 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 			complete = false
 			break
 		}
+		rows := make([]db.Row, len(page.Items))
+		for i := range page.Items {
+			if !page.Items[i].RatingKey.Valid || page.Items[i].RatingKey.V == "" {
+				return nil, nil, fmt.Errorf("server sent a playlist without ratingKey at offset %d", page.Offset+i)
+			}
+			rows[i] = db.PlaylistRow(playlistRow(serverID, &page.Items[i]))
+		}
 		tx, err := s.db.Begin(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
+		changes, err := tx.PutPage(ctx, rows, true)
+		if err == nil {
+			err = tx.Commit()
+		}
+		tx.Rollback()
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ch := range changes {
+			counts.add(ch)
+		}
 		for i := range page.Items {
 			m := &page.Items[i]
-			ch, err := tx.UpsertPlaylist(ctx, playlistRow(serverID, m))
-			if err == nil {
-				err = tx.MarkSeen(ctx, db.KindPlaylist, m.RatingKey.V)
-			}
-			if err != nil {
-				tx.Rollback()
-				return nil, nil, err
-			}
-			counts.add(ch)
 			if m.PlaylistType.V != "audio" {
 				continue
 			}
@@ -115,7 +124,6 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 			}
 			old, err := s.db.State(ctx, serverID, "playlist:"+j.key)
 			if err != nil {
-				tx.Rollback()
 				return nil, nil, err
 			}
 			switch {
@@ -126,9 +134,6 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 			default:
 				r.skip()
 			}
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, nil, err
 		}
 	}
 	if complete {
