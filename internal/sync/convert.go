@@ -30,6 +30,14 @@ func guids(g []plex.Guid) sql.NullString {
 	return sql.NullString{String: string(b), Valid: true}
 }
 
+func serverRow(r plex.Resource, now int64) db.Server {
+	return db.Server{
+		ID: r.ClientIdentifier, Name: r.Name, Owned: r.Owned,
+		SourceTitle: nstr(r.SourceTitle), ProductVersion: nstr(r.ProductVersion), Platform: nstr(r.Platform),
+		RefreshedAt: now,
+	}
+}
+
 func sectionRow(serverID string, s plex.Section) db.Section {
 	return db.Section{
 		ServerID: serverID, Key: s.Key.V, UUID: ns(s.UUID), Type: s.Type.V, Title: ns(s.Title),

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 )
@@ -26,11 +25,7 @@ func (s *Syncer) Servers(ctx context.Context, tok secret.Value, want []string, o
 	ids := make([]string, 0, len(resources))
 	for _, r := range resources {
 		ids = append(ids, r.ClientIdentifier)
-		if err := s.db.UpsertServer(ctx, db.Server{
-			ID: r.ClientIdentifier, Name: r.Name, Owned: r.Owned,
-			SourceTitle: nstr(r.SourceTitle), ProductVersion: nstr(r.ProductVersion), Platform: nstr(r.Platform),
-			RefreshedAt: now,
-		}); err != nil {
+		if err := s.db.UpsertServer(ctx, serverRow(r, now)); err != nil {
 			return nil, err
 		}
 		if !selected(r, want) {

@@ -188,11 +188,9 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Result) error {
 	res := srv.Resource()
 	now := s.o.Now().Unix()
-	if err := s.db.UpsertServer(ctx, db.Server{
-		ID: res.ClientIdentifier, Name: res.Name, Owned: res.Owned,
-		SourceTitle: nstr(res.SourceTitle), ProductVersion: nstr(res.ProductVersion), Platform: nstr(res.Platform),
-		RefreshedAt: now,
-	}); err != nil {
+	// The server's row must exist before its sections (a foreign key), even
+	// when srv did not come from Servers.
+	if err := s.db.UpsertServer(ctx, serverRow(res, now)); err != nil {
 		return err
 	}
 	uri, err := srv.Connect(ctx)
