@@ -119,6 +119,9 @@ func openWriter(ctx context.Context, path string, o Options) (_ *DB, err error) 
 	if db.applied, err = Migrate(ctx, db.w); err != nil {
 		return nil, err
 	}
+	if err := closeInterruptedRuns(ctx, db.w); err != nil {
+		return nil, err
+	}
 	return db, nil
 }
 

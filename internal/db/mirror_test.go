@@ -3,6 +3,7 @@ package db
 import (
 	"database/sql"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -278,5 +279,37 @@ func TestPageProbeSearchesThePrimaryKey(t *testing.T) {
 		if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN j") || !strings.Contains(plan[1], "SEARCH t USING INDEX sqlite_autoindex_"+string(table)) {
 			t.Fatalf("%s probe plan: %q", table, plan)
 		}
+	}
+}
+
+func TestReopenClosesInterruptedRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	d, err := Open(t.Context(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crashed, err := d.StartRun(t.Context(), "full", "s", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil { // the process "crashes" before FinishRun
+		t.Fatal(err)
+	}
+	d = openTest(t, path, Options{})
+	var status, msg string
+	var finished sql.NullInt64
+	if err := d.R().QueryRow(`SELECT status, error, finished_at FROM sync_runs WHERE id = ?`, crashed).Scan(&status, &msg, &finished); err != nil {
+		t.Fatal(err)
+	}
+	if status != "failed" || !strings.Contains(msg, "interrupted") || finished.Valid {
+		t.Fatalf("interrupted run = %s, %q, %v", status, msg, finished)
+	}
+	// A run of this process is left alone.
+	live, err := d.StartRun(t.Context(), "full", "s", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := queryInt(t, d.R(), `SELECT count(*) FROM sync_runs WHERE status = 'running' AND id = `+strconv.FormatInt(live, 10)); got != 1 {
+		t.Fatal("a live run was closed")
 	}
 }

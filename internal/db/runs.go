@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -16,13 +17,8 @@ type Run struct {
 	FinishedAt              int64
 }
 
-// StartRun records a run as running and returns its id. A run left
-// "running" by a crash is closed by the next StartRun as failed.
+// StartRun records a run as running and returns its id.
 func (db *DB) StartRun(ctx context.Context, kind, serverID string, now int64) (int64, error) {
-	if _, err := db.W().ExecContext(ctx, `UPDATE sync_runs SET status = 'failed', finished_at = ?,
-		error = coalesce(error, 'interrupted: the process stopped before the run finished') WHERE status = 'running'`, now); err != nil {
-		return 0, fmt.Errorf("close interrupted runs: %w", err)
-	}
 	var server any
 	if serverID != "" {
 		server = serverID
@@ -45,6 +41,18 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 		r.FinishedAt, r.Status, r.Added, r.Updated, r.Removed, r.Counts, r.Requests, r.Retries, errText, r.ID)
 	if err != nil {
 		return fmt.Errorf("record run end: %w", err)
+	}
+	return nil
+}
+
+// closeInterruptedRuns marks failed the runs a crashed process left
+// "running". Only the holder of the writer lock runs syncs, so when it opens
+// the database no run can really be under way. When they ended is unknown:
+// finished_at stays NULL.
+func closeInterruptedRuns(ctx context.Context, w *sql.DB) error {
+	if _, err := w.ExecContext(ctx, `UPDATE sync_runs SET status = 'failed',
+		error = coalesce(error, 'interrupted: the process stopped before the run finished') WHERE status = 'running'`); err != nil {
+		return fmt.Errorf("close interrupted runs: %w", err)
 	}
 	return nil
 }
