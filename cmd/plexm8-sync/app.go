@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/logging"
@@ -23,6 +24,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Now is the clock for what commands show ("expires in 4m", "next run
+	// 19:40"); nil means time.Now.
+	Now func() time.Time
 }
 
 // command is one CLI verb. Each lives in its own cmd_*.go file and registers
@@ -112,6 +116,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 	a := &app{Env: env}
 	if a.Getenv == nil {
 		a.Getenv = os.Getenv
+	}
+	if a.Now == nil {
+		a.Now = time.Now
 	}
 	err := a.dispatch(ctx, args)
 	switch {
