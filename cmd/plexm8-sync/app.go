@@ -53,6 +53,10 @@ func register(c *command) { commands[c.name] = c }
 // and exit code 2.
 var errUsage = errors.New("usage")
 
+// errInterrupted marks a command the user stopped (Ctrl-C): exit code 130,
+// as a shell reports a process ended by SIGINT.
+var errInterrupted = errors.New("interrupted")
+
 func usageErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
@@ -124,6 +128,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintf(a.Stderr, "plexm8-sync: %v\n", err)
+		return 130
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(a.Stderr, "plexm8-sync: %s\n", strings.TrimPrefix(err.Error(), "usage: "))
 		fmt.Fprintln(a.Stderr, "Run 'plexm8-sync --help' for the commands.")
