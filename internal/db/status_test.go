@@ -2,6 +2,7 @@ package db
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -148,5 +149,42 @@ func TestStatusReportsUndecodableDaemonState(t *testing.T) {
 	}
 	if len(st.Problems) != 2 || !strings.Contains(strings.Join(st.Problems, "\n"), `"token"`) {
 		t.Errorf("problems %q", st.Problems)
+	}
+}
+
+// BenchmarkStatus reads the status of a mirror of b's size in tracks (one
+// server, one section, albums of 10 tracks, a tenth of the tracks removed).
+func BenchmarkStatus(b *testing.B) {
+	for _, tracks := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("tracks=%d", tracks), func(b *testing.B) {
+			db, err := Open(b.Context(), filepath.Join(b.TempDir(), "plexm8.db"), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			for _, q := range []string{
+				`INSERT INTO servers (id, name, owned) VALUES ('a', 'Alpha', 1)`,
+				`INSERT INTO sections (server_id, key, type, hash) VALUES ('a', '1', 'artist', 0)`,
+				fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
+					INSERT INTO tracks (server_id, rating_key, section_key, album_rating_key, title, hash, removed_at)
+					SELECT 'a', i, '1', i / 10, 'Track ' || i, i, CASE WHEN i %% 10 = 0 THEN 1 END FROM n`, tracks),
+				`INSERT INTO albums (server_id, rating_key, section_key, hash) SELECT DISTINCT 'a', album_rating_key, '1', 0 FROM tracks`,
+				`INSERT INTO sync_runs (kind, server_id, started_at, finished_at, status) VALUES ('full', 'a', 1, 2, 'ok')`,
+			} {
+				if _, err := db.W().ExecContext(b.Context(), q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				st, err := db.Status(b.Context())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.Totals.Tracks != int64(tracks-tracks/10) {
+					b.Fatalf("tracks %d", st.Totals.Tracks)
+				}
+			}
+		})
 	}
 }
