@@ -87,8 +87,8 @@ func init() {
 			serviceIntro + "\n\nThe config file must exist (an empty file means all defaults); install checks\nit before writing anything.",
 			"  sudo plexm8-sync --config /etc/plexm8/config.yaml service install\n  plexm8-sync service install --user"},
 		{"uninstall", "remove the service (the database and credentials stay)",
-			"Stops nothing by itself: stop the service first. Removes the unit (plist, Windows\nservice); the database, backups and credentials are left as they are.",
-			"  sudo plexm8-sync service stop && sudo plexm8-sync service uninstall\n  plexm8-sync service uninstall --user"},
+			"Stops the service if it runs, then removes the unit (plist, Windows service).\nThe database, backups, config and credentials are left as they are.",
+			"  sudo plexm8-sync service uninstall\n  plexm8-sync service uninstall --user"},
 		{"start", "start the installed service", "Starts the installed service now.",
 			"  sudo plexm8-sync service start\n  plexm8-sync service start --user"},
 		{"stop", "stop the running service", "Stops the service. The daemon finishes or rolls back its current write and\nrecords the interrupted run; the next start completes it.",
@@ -228,7 +228,20 @@ func (a *app) serviceVerb(verb string, userSvc bool) error {
 	case "install":
 		do = svc.Install
 	case "uninstall":
-		do = svc.Uninstall
+		do = func() error {
+			// Removing the unit of a running service would leave a daemon
+			// nothing can stop by name.
+			st, err := svc.Status()
+			if errors.Is(err, service.ErrNotInstalled) {
+				return err
+			}
+			if err == nil && st == service.StatusRunning {
+				if err := svc.Stop(); err != nil {
+					return err
+				}
+			}
+			return svc.Uninstall()
+		}
 	case "start":
 		do = svc.Start
 	case "stop":
@@ -290,6 +303,8 @@ func (a *app) checkInstall(p *svcPlan) error {
 func (p *svcPlan) explainServiceErr(verb string, err error) error {
 	msg := err.Error()
 	switch {
+	case errors.Is(err, service.ErrNotInstalled) && verb == "uninstall":
+		return fmt.Errorf("service uninstall: plexm8-sync is not installed as a %s: nothing to remove", p.scope)
 	case errors.Is(err, service.ErrNotInstalled):
 		return fmt.Errorf("service %s: plexm8-sync is not installed as a %s; install it with: %s", verb, p.scope, shellJoin(p.installArgs()))
 	case verb == "install" && strings.Contains(msg, "already exists"):

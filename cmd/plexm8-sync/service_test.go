@@ -322,7 +322,11 @@ func TestServiceVerbs(t *testing.T) {
 		if r := run(t, env, "--config", cfg, "service", verb); r.code != 0 || !strings.Contains(r.stdout, verb+" done") {
 			t.Errorf("%s: %d %s%s", verb, r.code, r.stdout, r.stderr)
 		}
-		if strings.Join(fs.calls, ",") != verb {
+		want := verb
+		if verb == "uninstall" {
+			want = "status,uninstall" // not running: nothing to stop
+		}
+		if strings.Join(fs.calls, ",") != want {
 			t.Errorf("%s called %q", verb, fs.calls)
 		}
 		h, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
@@ -331,9 +335,23 @@ func TestServiceVerbs(t *testing.T) {
 			t.Errorf("%s as a user: %d %q, calls %q", verb, r.code, r.stderr, fs.calls)
 		}
 		// A user service needs no root.
-		if r := run(t, env, "--config", cfg, "service", verb, "--user"); r.code != 0 || strings.Join(fs.calls, ",") != verb || fs.cfg.Option["UserService"] != true {
+		if r := run(t, env, "--config", cfg, "service", verb, "--user"); r.code != 0 || strings.Join(fs.calls, ",") != want || fs.cfg.Option["UserService"] != true {
 			t.Errorf("%s --user: %d %q, calls %q", verb, r.code, r.stderr, fs.calls)
 		}
+	}
+
+	// A running service is stopped before its unit is removed.
+	_, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
+	fs.status = service.StatusRunning
+	if r := run(t, env, "--config", cfg, "service", "uninstall"); r.code != 0 || strings.Join(fs.calls, ",") != "status,stop,uninstall" {
+		t.Errorf("uninstall of a running service: %d %q, calls %q", r.code, r.stderr, fs.calls)
+	}
+
+	_, fs = fakeHost(t, "/usr/local/bin/plexm8-sync")
+	fs.err = service.ErrNotInstalled
+	if r := run(t, env, "--config", cfg, "service", "uninstall", "--user"); r.code != 1 || !strings.Contains(r.stderr, "not installed as a user service: nothing to remove") ||
+		strings.Join(fs.calls, ",") != "status" {
+		t.Errorf("uninstall of nothing: %d %q, calls %q", r.code, r.stderr, fs.calls)
 	}
 
 	h, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
