@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/kardianos/service"
@@ -154,11 +155,6 @@ func (a *app) planService(verb string, userSvc bool) (*svcPlan, error) {
 		return nil, fmt.Errorf("config path %q: %w", path, err)
 	}
 	p.sudoArgs = []string{p.exe, "--config", p.cfgPath, "service", verb}
-	if host.goos == "linux" {
-		if p.unit, err = systemdUnit(p.exe, p.cfgPath, userSvc); err != nil {
-			return nil, err
-		}
-	}
 	return p, nil
 }
 
@@ -188,7 +184,10 @@ func (p *svcPlan) kardianosConfig() *service.Config {
 	}
 	switch host.goos {
 	case "linux":
-		c.Option["SystemdScript"] = p.unit
+		// Only Install reads it; the other verbs need the name alone.
+		if p.unit != "" {
+			c.Option["SystemdScript"] = p.unit
+		}
 	case "darwin":
 		// launchd's defaults suit a login item, not a daemon: start at load
 		// (boot or login), restart when it exits, and keep its stderr log.
@@ -258,6 +257,27 @@ func (a *app) serviceVerb(verb string, userSvc bool) error {
 	return nil
 }
 
+// writableDirs lists the directories the daemon writes, as the config
+// resolves them: the state directory first, then the database's and the
+// backups' when they lie outside it.
+func writableDirs(cfg *config.Config) ([]string, error) {
+	var dirs []string
+	for _, f := range []struct{ key, dir string }{
+		{"state_dir", cfg.StateDir},
+		{"database.path", filepath.Dir(cfg.Database.Path)},
+		{"backup.dir", cfg.Backup.Dir},
+	} {
+		if !filepath.IsAbs(f.dir) {
+			return nil, fmt.Errorf("service install: %s is relative (%s), but a service does not start in this directory; make it absolute in %s", f.key, f.dir, cfg.Path)
+		}
+		d := filepath.Clean(f.dir)
+		if !slices.ContainsFunc(dirs, func(have string) bool { return d == have || strings.HasPrefix(d, have+string(filepath.Separator)) }) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs, nil
+}
+
 // checkInstall catches what would make an installed service fail at its
 // first start, while the user is still at the terminal.
 func (a *app) checkInstall(p *svcPlan) error {
@@ -273,11 +293,37 @@ func (a *app) checkInstall(p *svcPlan) error {
 			p.cfgPath, create, shellQuote(p.exe), shellQuote(p.cfgPath))
 	}
 	a.configPath, a.cfg = p.cfgPath, nil
-	if _, err := a.Config(); err != nil {
+	cfg, err := a.Config()
+	if err != nil {
 		return fmt.Errorf("service install: the service would fail to start: %w", err)
 	}
-	if host.goos != "linux" || p.user {
+	dirs, err := writableDirs(cfg)
+	if err != nil {
+		return err
+	}
+	if host.goos != "linux" {
 		return nil
+	}
+	if p.unit, err = systemdUnit(p.exe, p.cfgPath, p.user, dirs); err != nil {
+		return err
+	}
+	if p.user {
+		// The unit's sandbox leaves the home read-only but for these, and
+		// ReadWritePaths= can only open what exists.
+		for _, d := range dirs {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				return fmt.Errorf("service install: create the service's directory: %w", err)
+			}
+		}
+		return nil
+	}
+	// The system unit lets the daemon write only in its StateDirectory=.
+	state := "/var/lib/" + strings.Fields(unitValue(p.unit, "StateDirectory") + " plexm8")[0]
+	for _, d := range dirs {
+		if d != state && !strings.HasPrefix(d, state+"/") {
+			return fmt.Errorf("service install: the system service can write only in %s (ProtectSystem=strict), but the config puts files in %s; leave state_dir, database.path and backup.dir at their defaults or put them under %s",
+				state, d, state)
+		}
 	}
 	// The system unit hides /home, /root and /run/user (ProtectHome=yes) and
 	// runs as its own user.

@@ -17,7 +17,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestSystemUnitIsThePackagedUnit(t *testing.T) {
-	got, err := systemdUnit(packagedBinary, packagedConfig, false)
+	got, err := systemdUnit(packagedBinary, packagedConfig, false, []string{"/var/lib/plexm8"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,8 @@ func TestSystemUnitIsThePackagedUnit(t *testing.T) {
 //
 //	go test ./cmd/plexm8-sync -run TestUserUnitGolden -update
 func TestUserUnitGolden(t *testing.T) {
-	got, err := systemdUnit("/home/alice/bin/plexm8-sync", "/home/alice/.config/plexm8/config.yaml", true)
+	got, err := systemdUnit("/home/alice/bin/plexm8-sync", "/home/alice/.config/plexm8/config.yaml", true,
+		[]string{"/home/alice/.local/state/plexm8", "/home/alice/Backups/plex m8"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +49,15 @@ func TestUserUnitGolden(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("user unit differs from %s (rerun with -update after checking):\n%s", golden, got)
 	}
-	for _, bad := range []string{"\nUser=", "\nGroup=", "multi-user.target", "ProtectHome=yes", "sudo"} {
+	for _, bad := range []string{"\nUser=", "\nGroup=", "multi-user.target", "ProtectHome=yes", "sudo", "StateDirectory=", "ConfigurationDirectory=", "/var/lib"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("user unit contains %q", bad)
 		}
 	}
 	for _, want := range []string{"\nWantedBy=default.target\n", "\nProtectHome=read-only\n",
-		"\nExecStart=/home/alice/bin/plexm8-sync --config /home/alice/.config/plexm8/config.yaml run\n", "\nNoNewPrivileges=yes\n"} {
+		"\nExecStart=/home/alice/bin/plexm8-sync --config /home/alice/.config/plexm8/config.yaml run\n", "\nNoNewPrivileges=yes\n",
+		"\nEnvironment=STATE_DIRECTORY=/home/alice/.local/state/plexm8\n",
+		"\nReadWritePaths=-/home/alice/.local/state/plexm8 \"-/home/alice/Backups/plex m8\"\n"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("user unit lacks %q", strings.TrimSpace(want))
 		}
@@ -62,7 +65,7 @@ func TestUserUnitGolden(t *testing.T) {
 }
 
 func TestSystemUnitWithOtherPaths(t *testing.T) {
-	got, err := systemdUnit("/opt/plex m8/plexm8-sync", "/etc/plexm8/100%/$conf.yaml", false)
+	got, err := systemdUnit("/opt/plex m8/plexm8-sync", "/etc/plexm8/100%/$conf.yaml", false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +85,7 @@ func TestSystemUnitWithOtherPaths(t *testing.T) {
 		!strings.HasPrefix(diff[1], "ExecStart=") {
 		t.Errorf("changed lines %q", diff)
 	}
-	if _, err := systemdUnit("/usr/bin/plexm8-sync", "/etc/plexm8/a\nb.yaml", false); err == nil {
+	if _, err := systemdUnit("/usr/bin/plexm8-sync", "/etc/plexm8/a\nb.yaml", false, nil); err == nil {
 		t.Error("a newline in the config path was accepted")
 	}
 }
@@ -104,7 +107,7 @@ func TestUnitsPassSystemdAnalyze(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, user := range []bool{false, true} {
-		unit, err := systemdUnit(exe, cfg, user)
+		unit, err := systemdUnit(exe, cfg, user, []string{dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,6 +156,9 @@ func TestSystemdCommandQuoting(t *testing.T) {
 			t.Errorf("systemdCommand(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
+	if got, err := systemdList("-/x$y 100%"); err != nil || got != `"-/x$y 100%%"` {
+		t.Errorf("systemdList = %q, %v", got, err)
+	}
 	for _, bad := range []string{"", "/a\tb", "/a\x7fb"} {
 		if _, err := systemdCommand(bad); err == nil {
 			t.Errorf("systemdCommand(%q) accepted", bad)
@@ -199,19 +205,24 @@ func fakeHost(t *testing.T, exe string) (*serviceHost, *fakeService) {
 	return &host, fs
 }
 
-// installEnv is a config file outside any temporary-looking directory name
-// the checks refuse for binaries.
-func installEnv(t *testing.T) (cfg string, env map[string]string) {
+// installEnv writes a config with the given state_dir ("" for a temporary
+// one); a system service's must be under /var/lib/plexm8.
+func installEnv(t *testing.T, state string) (cfg string, env map[string]string) {
 	dir := t.TempDir()
+	if state == "" {
+		state = filepath.Join(dir, "state")
+	}
 	cfg = filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte("state_dir: "+dir+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte("state_dir: "+state+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return cfg, map[string]string{"HOME": dir}
 }
 
+const systemState = "/var/lib/plexm8"
+
 func TestServiceInstall(t *testing.T) {
-	cfg, env := installEnv(t)
+	cfg, env := installEnv(t, systemState)
 	_, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
 	r := run(t, env, "--config", cfg, "service", "install")
 	if r.code != 0 {
@@ -221,7 +232,7 @@ func TestServiceInstall(t *testing.T) {
 		t.Fatalf("calls %q", fs.calls)
 	}
 	c := fs.cfg
-	want, _ := systemdUnit("/usr/local/bin/plexm8-sync", cfg, false)
+	want, _ := systemdUnit("/usr/local/bin/plexm8-sync", cfg, false, []string{systemState})
 	if c.Name != serviceName || c.Executable != "/usr/local/bin/plexm8-sync" || strings.Join(c.Arguments, " ") != "--config "+cfg+" run" ||
 		c.Option["SystemdScript"] != want || c.Option["UserService"] != false {
 		t.Errorf("service config %+v", c)
@@ -233,20 +244,32 @@ func TestServiceInstall(t *testing.T) {
 		}
 	}
 
-	// A relative --config is installed as an absolute path.
+	// A relative --config is installed as an absolute path. A user unit
+	// gets the config's directories, which install creates for it.
+	cfg, env = installEnv(t, "")
+	backups := filepath.Join(filepath.Dir(cfg), "elsewhere", "backups")
+	if err := os.WriteFile(cfg, []byte("state_dir: "+filepath.Join(filepath.Dir(cfg), "state")+"\nbackup:\n  dir: "+backups+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, fs = fakeHost(t, "/usr/local/bin/plexm8-sync")
 	t.Chdir(filepath.Dir(cfg))
 	if r := run(t, env, "--config", "config.yaml", "service", "install", "--user"); r.code != 0 {
 		t.Fatalf("install --user: %d %s", r.code, r.stderr)
 	}
-	want, _ = systemdUnit("/usr/local/bin/plexm8-sync", cfg, true)
+	dirs := []string{filepath.Join(filepath.Dir(cfg), "state"), backups}
+	want, _ = systemdUnit("/usr/local/bin/plexm8-sync", cfg, true, dirs)
 	if fs.cfg.Arguments[1] != cfg || fs.cfg.Option["UserService"] != true || fs.cfg.Option["SystemdScript"] != want {
 		t.Errorf("user service config %+v", fs.cfg)
+	}
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+			t.Errorf("%s not created 0700: %v %v", d, st, err)
+		}
 	}
 }
 
 func TestServiceInstallRefusals(t *testing.T) {
-	cfg, env := installEnv(t)
+	cfg, env := installEnv(t, systemState)
 	for _, tc := range []struct {
 		name  string
 		setup func(h *serviceHost)
@@ -305,6 +328,22 @@ func TestServiceInstallRefusals(t *testing.T) {
 			t.Errorf("exit %d, calls %q:\n%s", r.code, fs.calls, r.stderr)
 		}
 	})
+	t.Run("state outside the system unit's directory", func(t *testing.T) {
+		_, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
+		other, _ := installEnv(t, "/srv/plexm8")
+		r := run(t, env, "--config", other, "service", "install")
+		if r.code != 1 || !strings.Contains(r.stderr, "can write only in /var/lib/plexm8") || !strings.Contains(r.stderr, "/srv/plexm8") || len(fs.calls) != 0 {
+			t.Errorf("exit %d, calls %q:\n%s", r.code, fs.calls, r.stderr)
+		}
+	})
+	t.Run("relative state_dir", func(t *testing.T) {
+		_, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
+		rel, _ := installEnv(t, "data")
+		r := run(t, env, "--config", rel, "service", "install", "--user")
+		if r.code != 1 || !strings.Contains(r.stderr, "state_dir is relative") || len(fs.calls) != 0 {
+			t.Errorf("exit %d, calls %q:\n%s", r.code, fs.calls, r.stderr)
+		}
+	})
 	t.Run("already installed", func(t *testing.T) {
 		_, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
 		fs.err = errors.New("Init already exists: /etc/systemd/system/plexm8-sync.service")
@@ -316,7 +355,7 @@ func TestServiceInstallRefusals(t *testing.T) {
 }
 
 func TestServiceVerbs(t *testing.T) {
-	cfg, env := installEnv(t)
+	cfg, env := installEnv(t, systemState)
 	for _, verb := range []string{"uninstall", "start", "stop", "restart"} {
 		_, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
 		if r := run(t, env, "--config", cfg, "service", verb); r.code != 0 || !strings.Contains(r.stdout, verb+" done") {
@@ -378,7 +417,7 @@ func TestServiceVerbs(t *testing.T) {
 // The options kardianos reads on the other platforms: a launchd daemon
 // that starts at load and restarts, and an automatic Windows service.
 func TestServiceOptionsPerPlatform(t *testing.T) {
-	cfg, env := installEnv(t)
+	cfg, env := installEnv(t, systemState)
 	for goos, want := range map[string]map[string]any{
 		"darwin":  {"RunAtLoad": true, "KeepAlive": true, "LogOutput": true, "UserService": false},
 		"windows": {"StartType": "automatic", "OnFailure": "restart", "DelayedAutoStart": true},

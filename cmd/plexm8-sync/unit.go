@@ -28,15 +28,41 @@ const userUnitHeader = `# PlexM8 sync: keeps an offline SQLite mirror of a Plex 
 // systemdUnit renders the Linux unit `service install` writes: the packaged
 // unit (read through its embed, never copied here, so the .deb and
 // `service install` cannot drift apart) with ExecStart running exe with
-// the absolute config path. For a user service it also drops User= and
-// Group= (a user manager runs units as its user and refuses others), makes
-// the home read-only instead of hidden (the config and, through
-// StateDirectory=, the state live there), and is wanted by default.target,
-// because multi-user.target does not exist in a user manager.
-func systemdUnit(exe, configPath string, user bool) (string, error) {
+// the absolute config path.
+//
+// For a user service it also drops User= and Group= (a user manager runs
+// units as its user and refuses others), makes the home read-only instead
+// of hidden (the config and the state live there), and is wanted by
+// default.target, because multi-user.target does not exist in a user
+// manager. Its state directory is stateDirs[0], the one the config
+// resolves to, made writable with ReadWritePaths= (with the other
+// directories the daemon writes) and pinned through $STATE_DIRECTORY:
+// StateDirectory= would put it under ~/.config before systemd 254, where a
+// 'login' typed in a shell would not find it.
+func systemdUnit(exe, configPath string, user bool, stateDirs []string) (string, error) {
 	execStart, err := systemdCommand(exe, "--config", configPath, "run")
 	if err != nil {
 		return "", err
+	}
+	var userState string
+	if user {
+		if len(stateDirs) == 0 {
+			return "", errors.New("a user unit needs its state directory")
+		}
+		env, err := systemdList("STATE_DIRECTORY=" + stateDirs[0])
+		if err != nil {
+			return "", err
+		}
+		rw := make([]string, len(stateDirs))
+		for i, d := range stateDirs {
+			// "-": a directory removed later makes the daemon say so, rather
+			// than the unit fail to start with a namespace error.
+			if rw[i], err = systemdList("-" + d); err != nil {
+				return "", err
+			}
+		}
+		userState = "# The database, credentials and backups: the state directory of the config.\n" +
+			"Environment=" + env + "\nReadWritePaths=" + strings.Join(rw, " ") + "\n"
 	}
 	src := packaging.SystemdUnit
 	lines := strings.SplitAfter(src, "\n")
@@ -55,8 +81,8 @@ func systemdUnit(exe, configPath string, user bool) (string, error) {
 		case header && user:
 			continue
 		case user && strings.HasPrefix(line, "#"):
-			// The packaged unit's notes speak of the system paths.
-			line = strings.ReplaceAll(line, "/var/lib/plexm8", "~/.local/state/plexm8")
+			// The packaged unit's notes speak of the system service.
+			continue
 		case header:
 			// The opening comment tells how to sign in with these paths.
 			line = strings.ReplaceAll(line, packagedConfig, configPath)
@@ -68,12 +94,19 @@ func systemdUnit(exe, configPath string, user bool) (string, error) {
 			line = "ExecStart=" + execStart + "\n"
 		case user && (key == "User" || key == "Group"):
 			continue
+		case user && key == "StateDirectory":
+			line = userState
+		case user && (key == "StateDirectoryMode" || key == "ConfigurationDirectory"):
+			continue
 		case user && key == "ProtectHome":
 			line = "ProtectHome=read-only\n"
 		case user && key == "WantedBy":
 			line = "WantedBy=default.target\n"
 		}
 		b.WriteString(line)
+	}
+	if user && !strings.Contains(b.String(), "ReadWritePaths=") {
+		return "", errors.New("the packaged systemd unit has no StateDirectory= line to replace in a user unit")
 	}
 	if execs != 1 {
 		return "", fmt.Errorf("the packaged systemd unit has %d ExecStart= lines, want exactly 1", execs)
@@ -100,14 +133,22 @@ func unitValue(unit, key string) string {
 // systemdCommand renders a command line for ExecStart=. systemd splits it
 // at whitespace, honours double quotes and C escapes, and expands
 // specifiers (%) and variables ($) even inside quotes, so those are doubled.
-func systemdCommand(words ...string) (string, error) {
+func systemdCommand(words ...string) (string, error) { return systemdWords(true, words) }
+
+// systemdList renders the words of a setting such as ReadWritePaths= or
+// Environment=, which expand specifiers but not variables.
+func systemdList(words ...string) (string, error) { return systemdWords(false, words) }
+
+func systemdWords(vars bool, words []string) (string, error) {
 	out := make([]string, len(words))
 	for i, w := range words {
 		if w == "" || strings.ContainsFunc(w, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return "", fmt.Errorf("cannot put %q in a systemd command line: use a path without control characters", w)
+			return "", fmt.Errorf("cannot put %q in a systemd unit: use a path without control characters", w)
 		}
 		w = strings.ReplaceAll(w, "%", "%%")
-		w = strings.ReplaceAll(w, "$", "$$")
+		if vars {
+			w = strings.ReplaceAll(w, "$", "$$")
+		}
 		if strings.ContainsAny(w, " \t\"'\\;") {
 			w = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(w) + `"`
 		}
