@@ -3,6 +3,7 @@ module github.com/plexm8/plexm8-sync
 go 1.26.0
 
 require (
+	github.com/kardianos/service v1.3.0
 	github.com/lmittmann/tint v1.2.1
 	github.com/robfig/cron/v3 v3.0.1
 	go.yaml.in/yaml/v3 v3.0.6

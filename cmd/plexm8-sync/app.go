@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/logging"
@@ -23,6 +24,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Now is the clock for what commands show ("expires in 4m", "next run
+	// 19:40"); nil means time.Now.
+	Now func() time.Time
 }
 
 // command is one CLI verb. Each lives in its own cmd_*.go file and registers
@@ -48,6 +52,10 @@ func register(c *command) { commands[c.name] = c }
 // errUsage marks errors that are the caller's wording, answered with usage
 // and exit code 2.
 var errUsage = errors.New("usage")
+
+// errInterrupted marks a command the user stopped (Ctrl-C): exit code 130,
+// as a shell reports a process ended by SIGINT.
+var errInterrupted = errors.New("interrupted")
 
 func usageErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
@@ -113,10 +121,16 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if a.Getenv == nil {
 		a.Getenv = os.Getenv
 	}
+	if a.Now == nil {
+		a.Now = time.Now
+	}
 	err := a.dispatch(ctx, args)
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errInterrupted):
+		fmt.Fprintf(a.Stderr, "plexm8-sync: %v\n", err)
+		return 130
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(a.Stderr, "plexm8-sync: %s\n", strings.TrimPrefix(err.Error(), "usage: "))
 		fmt.Fprintln(a.Stderr, "Run 'plexm8-sync --help' for the commands.")

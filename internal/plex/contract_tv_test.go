@@ -24,7 +24,7 @@ func TestContractPINFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pin.Code) != 25 || !pin.AuthToken.IsZero() || !pin.ExpiresAt.Equal(now.Add(30*time.Minute)) {
+	if len(pin.Code) != 25 || !pin.AuthToken.IsZero() || !pin.ExpiresAt.Equal(now.Add(30*time.Minute)) || pin.ExpiresIn != 30*time.Minute {
 		t.Errorf("pin %+v", pin)
 	}
 	if r := fakeRequests(e.f, "plex.tv", "/api/v2/pins"); len(r) != 1 || r[0].Status != 201 || r[0].Query.Get("strong") != "true" {

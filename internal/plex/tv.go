@@ -21,7 +21,11 @@ const tvMaxBytes = 32 << 20
 type PIN struct {
 	ID        int64
 	Code      string
-	ExpiresAt time.Time
+	ExpiresAt time.Time // as plex.tv says, on plex.tv's clock
+	// ExpiresIn is the lifetime plex.tv gave the PIN when it answered, 0 if
+	// it did not say. Unlike ExpiresAt it needs no agreement between
+	// plex.tv's clock and this machine's, so a countdown uses it.
+	ExpiresIn time.Duration
 	AuthToken secret.Value
 }
 
@@ -92,8 +96,11 @@ func (c *Client) pinFrom(w wirePIN, resp *response) (PIN, error) {
 			p.ExpiresAt = t
 		}
 	}
-	if p.ExpiresAt.IsZero() && w.ExpiresIn.Valid {
-		p.ExpiresAt = c.clock.Now().Add(time.Duration(w.ExpiresIn.V) * time.Second)
+	if w.ExpiresIn.Valid && w.ExpiresIn.V > 0 {
+		p.ExpiresIn = time.Duration(w.ExpiresIn.V) * time.Second
+	}
+	if p.ExpiresAt.IsZero() && p.ExpiresIn > 0 {
+		p.ExpiresAt = c.clock.Now().Add(p.ExpiresIn)
 	}
 	if w.AuthToken.Valid && w.AuthToken.V != "" {
 		p.AuthToken = secret.New(w.AuthToken.V)

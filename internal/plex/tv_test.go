@@ -53,7 +53,7 @@ func TestPINFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	if pin.ID != 564964751 || pin.Code != "8lzjqnq8lye02n52jq3fqxf8e" || !pin.AuthToken.IsZero() ||
-		!pin.ExpiresAt.Equal(time.Date(2024, 7, 16, 17, 33, 5, 0, time.UTC)) {
+		!pin.ExpiresAt.Equal(time.Date(2024, 7, 16, 17, 33, 5, 0, time.UTC)) || pin.ExpiresIn != 1800*time.Second {
 		t.Errorf("pin %+v", pin)
 	}
 	if r := p.requests()[0]; r.URL.Query().Get("strong") != "true" || r.Header.Get("X-Plex-Client-Identifier") != "test-client-id" {
