@@ -24,17 +24,18 @@ ARG COMMIT=unknown
 RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false -tags timetzdata \
         -ldflags "-s -w -buildid= -X main.version=${VERSION} -X main.commit=${COMMIT}" \
         -o /out/usr/bin/plexm8-sync ./cmd/plexm8-sync \
- && mkdir -p /out/etc/plexm8 /out/etc/ssl/certs /out/data /out/tmp \
+ && mkdir -p /out/etc/plexm8 /out/etc/ssl/certs /out/tmp /state/data \
  && cp config.example.yaml /out/etc/plexm8/config.yaml \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && echo 'plexm8:x:65532:65532:PlexM8 sync:/data:/sbin/nologin' > /out/etc/passwd \
  && echo 'plexm8:x:65532:' > /out/etc/group \
- && chown 65532:65532 /out/data \
- && chmod 0700 /out/data \
+ && chmod 0700 /state/data \
  && chmod 1777 /out/tmp
 
 FROM scratch
 COPY --from=build /out/ /
+# A new named volume starts as a copy of this directory, owner included.
+COPY --from=build --chown=65532:65532 /state/ /
 USER 65532:65532
 # STATE_DIRECTORY is what systemd's StateDirectory= sets; plexm8-sync takes
 # its state_dir (database, credentials, backups) from it, so /data needs no

@@ -20,7 +20,7 @@ IMAGE    ?= plexm8-sync
 # The version is the newest v* tag (git describe), or v0.0.0-dev before the
 # first tag; -dirty marks a build from uncommitted changes.
 VERSION  ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || \
-              echo "v0.0.0-dev$$(git diff --quiet HEAD -- 2>/dev/null || echo -dirty)")
+              echo "v0.0.0-dev$$(git rev-parse --git-dir >/dev/null 2>&1 && ! git diff --quiet HEAD -- && echo -dirty)")
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 # Every file time in the packages: the commit's time, so a rebuild of the
 # same commit gives the same bytes (https://reproducible-builds.org/).
@@ -93,6 +93,7 @@ reproducible:
 		$(MAKE) --no-print-directory release package DIST=$(DIST)/repro/b VERSION=$(VERSION) COMMIT=$(COMMIT)
 	cd $(DIST)/repro/a && $(SHA256) release/* *.deb *.rpm > ../a.sums
 	cd $(DIST)/repro/b && $(SHA256) release/* *.deb *.rpm > ../b.sums
+	@rm -rf $(DIST)/repro/gocache
 	@if cmp -s $(DIST)/repro/a.sums $(DIST)/repro/b.sums; then \
 		echo "reproducible: two builds gave identical bytes:"; cat $(DIST)/repro/a.sums; \
 	else \
