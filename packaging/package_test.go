@@ -549,3 +549,71 @@ func reachable(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestMaintainerScriptsRPMStyle runs the scripts the way rpm calls them
+// ($1 is a count: 1 install, 2 upgrade, 0 erase), inside a throwaway root;
+// the .deb install test covers dpkg's arguments.
+func TestMaintainerScriptsRPMStyle(t *testing.T) {
+	need(t, "run the maintainer scripts against a throwaway root", "sh", "useradd", "groupadd")
+	if os.Geteuid() != 0 {
+		t.Skip("useradd --prefix and chown need root")
+	}
+	r := newDpkgRoot(t)
+	scripts := filepath.Join(repoRoot(t), "packaging", "scripts")
+	run := func(script, arg string) string {
+		t.Helper()
+		return sh(t, []string{"DPKG_ROOT=" + string(r)}, "sh", filepath.Join(scripts, script), arg)
+	}
+	conf := r.path("etc/plexm8/config.yaml")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// As rpm lays it down when it cannot resolve the group name.
+	if err := os.WriteFile(conf, []byte("# config\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	run("preinstall.sh", "1")
+	uid, _ := r.id(t, "passwd", "plexm8")
+	gid, _ := r.id(t, "group", "plexm8")
+	if out := run("postinstall.sh", "1"); !strings.Contains(out, loginHint) {
+		t.Errorf("first install does not say how to sign in:\n%s", out)
+	}
+	if mode, u, g := statOwner(t, conf); mode.Perm() != 0o640 || u != 0 || g != gid {
+		t.Errorf("after first install the config is %v %d:%d, want 0640 0:%d", mode.Perm(), u, g, gid)
+	}
+	if mode, u, g := statOwner(t, r.path("var/lib/plexm8")); mode.Perm() != 0o700 || u != uid || g != gid {
+		t.Errorf("/var/lib/plexm8 is %v %d:%d, want 0700 %d:%d", mode.Perm(), u, g, uid, gid)
+	}
+
+	// Upgrade: the user is not added twice, a chosen mode stays, and once
+	// signed in the sign-in text is not repeated.
+	if err := os.Chmod(conf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.path("var/lib/plexm8/credentials.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("preinstall.sh", "2")
+	if out := run("postinstall.sh", "2"); strings.Contains(out, "login") {
+		t.Errorf("an upgrade after sign-in still asks to sign in:\n%s", out)
+	}
+	if passwd, _ := os.ReadFile(r.path("etc/passwd")); strings.Count(string(passwd), "\nplexm8:") != 1 {
+		t.Errorf("passwd after the upgrade:\n%s", passwd)
+	}
+	if mode, _, _ := statOwner(t, conf); mode.Perm() != 0o600 {
+		t.Errorf("the upgrade changed the config's mode to %v", mode.Perm())
+	}
+	// The old package's scripts during an upgrade say nothing.
+	if out := run("preremove.sh", "1") + run("postremove.sh", "1"); out != "" {
+		t.Errorf("upgrade-time remove scripts printed:\n%s", out)
+	}
+
+	out := run("preremove.sh", "0") + run("postremove.sh", "0")
+	if !strings.Contains(out, "rpmsave") || !strings.Contains(out, "sudo rm -rf /var/lib/plexm8") {
+		t.Errorf("erase does not say what is kept and how to delete it:\n%s", out)
+	}
+	if _, err := os.Stat(r.path("var/lib/plexm8/credentials.json")); err != nil {
+		t.Errorf("erase touched the state directory: %v", err)
+	}
+}
