@@ -6,8 +6,14 @@ import (
 	"runtime/debug"
 )
 
-// version is set at release time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
+// version and commit are stamped by `make release` with
+// -ldflags "-X main.version=v1.2.3 -X main.commit=<hash>": release builds
+// use -buildvcs=false so that they do not depend on the checkout's state,
+// which leaves the build information without a revision.
+var (
+	version = "dev"
+	commit  = ""
+)
 
 func init() {
 	register(&command{
@@ -22,7 +28,7 @@ Example:
 			if len(args) > 0 {
 				return usageErrorf("version takes no arguments")
 			}
-			commit, goVersion, modified := "unknown", "unknown", false
+			rev, goVersion, modified := "unknown", "unknown", false
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				goVersion = bi.GoVersion
 				if version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
@@ -31,16 +37,19 @@ Example:
 				for _, s := range bi.Settings {
 					switch s.Key {
 					case "vcs.revision":
-						commit = s.Value
+						rev = s.Value
 					case "vcs.modified":
 						modified = s.Value == "true"
 					}
 				}
 			}
 			if modified {
-				commit += " (modified)"
+				rev += " (modified)"
 			}
-			fmt.Fprintf(a.Stdout, "plexm8-sync %s\ncommit %s\n%s\n", version, commit, goVersion)
+			if commit != "" {
+				rev = commit
+			}
+			fmt.Fprintf(a.Stdout, "plexm8-sync %s\ncommit %s\n%s\n", version, rev, goVersion)
 			return nil
 		},
 	})
