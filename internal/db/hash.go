@@ -36,7 +36,7 @@ func (h *hasher) u64(v uint64) {
 	}
 }
 
-// value hashes one plain driver value (see plain).
+// value hashes one plain driver value (see val).
 func (h *hasher) value(v any) {
 	switch v := v.(type) {
 	case nil:
@@ -62,16 +62,13 @@ func (h *hasher) value(v any) {
 	}
 }
 
-func (h *hasher) args(args []any) {
-	for _, a := range args {
-		h.value(plain(a))
-	}
-}
-
 func (h hasher) sum() int64 { return int64(h) }
 
-func hashArgs(args []any) int64 {
+// hashValues hashes plain driver values (see val).
+func hashValues(vals []any) int64 {
 	h := newHasher()
-	h.args(args)
+	for _, v := range vals {
+		h.value(v)
+	}
 	return h.sum()
 }

@@ -17,68 +17,68 @@ const (
 type Server struct {
 	ID, Name       string
 	Owned          bool
-	SourceTitle    sql.NullString
-	ProductVersion sql.NullString
-	Platform       sql.NullString
-	ConnectionURI  sql.NullString
+	SourceTitle    sql.Null[string]
+	ProductVersion sql.Null[string]
+	Platform       sql.Null[string]
+	ConnectionURI  sql.Null[string]
 	RefreshedAt    int64
 }
 
 // Section is a row of the sections table.
 type Section struct {
 	ServerID, Key                                     string
-	UUID                                              sql.NullString
+	UUID                                              sql.Null[string]
 	Type                                              string
-	Title, Agent, Scanner, Language                   sql.NullString
-	CreatedAt, UpdatedAt, ScannedAt, ContentChangedAt sql.NullInt64
+	Title, Agent, Scanner, Language                   sql.Null[string]
+	CreatedAt, UpdatedAt, ScannedAt, ContentChangedAt sql.Null[int64]
 }
 
 // Artist is a row of the artists table.
 type Artist struct {
 	ServerID, RatingKey, SectionKey             string
-	Title, TitleSort, GUID, Guids               sql.NullString
-	Summary, Thumb                              sql.NullString
-	AddedAt, UpdatedAt, ViewCount, LastViewedAt sql.NullInt64
-	UserRating                                  sql.NullFloat64
+	Title, TitleSort, GUID, Guids               sql.Null[string]
+	Summary, Thumb                              sql.Null[string]
+	AddedAt, UpdatedAt, ViewCount, LastViewedAt sql.Null[int64]
+	UserRating                                  sql.Null[float64]
 }
 
 // Album is a row of the albums table.
 type Album struct {
 	ServerID, RatingKey, SectionKey                         string
-	ArtistRatingKey, Title, TitleSort, ArtistTitle          sql.NullString
-	Year                                                    sql.NullInt64
-	OriginallyAvailableAt, GUID, Guids, Studio              sql.NullString
-	TrackCount, AddedAt, UpdatedAt, ViewCount, LastViewedAt sql.NullInt64
-	UserRating                                              sql.NullFloat64
+	ArtistRatingKey, Title, TitleSort, ArtistTitle          sql.Null[string]
+	Year                                                    sql.Null[int64]
+	OriginallyAvailableAt, GUID, Guids, Studio              sql.Null[string]
+	TrackCount, AddedAt, UpdatedAt, ViewCount, LastViewedAt sql.Null[int64]
+	UserRating                                              sql.Null[float64]
 }
 
 // Track is a row of the tracks table.
 type Track struct {
 	ServerID, RatingKey, SectionKey                                  string
-	AlbumRatingKey, ArtistRatingKey, Title, TitleSort, OriginalTitle sql.NullString
-	AlbumTitle, ArtistTitle                                          sql.NullString
-	TrackNumber, DiscNumber, Year, DurationMS                        sql.NullInt64
-	GUID, Guids, File                                                sql.NullString
-	Size                                                             sql.NullInt64
-	Codec                                                            sql.NullString
-	Bitrate, AddedAt, UpdatedAt, ViewCount, SkipCount, LastViewedAt  sql.NullInt64
-	UserRating                                                       sql.NullFloat64
+	AlbumRatingKey, ArtistRatingKey, Title, TitleSort, OriginalTitle sql.Null[string]
+	AlbumTitle, ArtistTitle                                          sql.Null[string]
+	TrackNumber, DiscNumber, Year, DurationMS                        sql.Null[int64]
+	GUID, Guids, File                                                sql.Null[string]
+	Size                                                             sql.Null[int64]
+	Codec                                                            sql.Null[string]
+	Bitrate, AddedAt, UpdatedAt, ViewCount, SkipCount, LastViewedAt  sql.Null[int64]
+	UserRating                                                       sql.Null[float64]
 }
 
 // Playlist is a row of the playlists table.
 type Playlist struct {
 	ServerID, RatingKey                       string
-	Title, Summary, GUID, PlaylistType        sql.NullString
-	Smart                                     sql.NullBool
-	Content                                   sql.NullString
-	ItemCount, DurationMS, AddedAt, UpdatedAt sql.NullInt64
+	Title, Summary, GUID, PlaylistType        sql.Null[string]
+	Smart                                     sql.Null[bool]
+	Content                                   sql.Null[string]
+	ItemCount, DurationMS, AddedAt, UpdatedAt sql.Null[int64]
 }
 
 // PlaylistItem is a row of the playlist_items table; Position is implied by
 // its index in the slice handed to ReplacePlaylistItems.
 type PlaylistItem struct {
 	TrackRatingKey string
-	PlaylistItemID sql.NullInt64
+	PlaylistItemID sql.Null[int64]
 }
 
 // Change says what an upsert did to the mirror.
@@ -108,56 +108,38 @@ var (
 )
 
 // The args methods give a row's column values in the order of its column
-// list, as plain driver values (see plain), built directly: boxing each
-// sql.Null* first and unwrapping it after cost two allocations a field.
+// list, as plain driver values (see val), built directly: boxing each
+// sql.Null first and unwrapping it after cost two allocations a field.
 
 func (a *Artist) args() []any {
-	return []any{a.SectionKey, vs(a.Title), vs(a.TitleSort), vs(a.GUID), vs(a.Guids), vs(a.Summary), vs(a.Thumb),
-		vi(a.AddedAt), vi(a.UpdatedAt), vi(a.ViewCount), vf(a.UserRating), vi(a.LastViewedAt)}
+	return []any{a.SectionKey, val(a.Title), val(a.TitleSort), val(a.GUID), val(a.Guids), val(a.Summary), val(a.Thumb),
+		val(a.AddedAt), val(a.UpdatedAt), val(a.ViewCount), val(a.UserRating), val(a.LastViewedAt)}
 }
 
 func (a *Album) args() []any {
-	return []any{a.SectionKey, vs(a.ArtistRatingKey), vs(a.Title), vs(a.TitleSort), vs(a.ArtistTitle), vi(a.Year),
-		vs(a.OriginallyAvailableAt), vs(a.GUID), vs(a.Guids), vs(a.Studio), vi(a.TrackCount), vi(a.AddedAt), vi(a.UpdatedAt),
-		vi(a.ViewCount), vf(a.UserRating), vi(a.LastViewedAt)}
+	return []any{a.SectionKey, val(a.ArtistRatingKey), val(a.Title), val(a.TitleSort), val(a.ArtistTitle), val(a.Year),
+		val(a.OriginallyAvailableAt), val(a.GUID), val(a.Guids), val(a.Studio), val(a.TrackCount), val(a.AddedAt), val(a.UpdatedAt),
+		val(a.ViewCount), val(a.UserRating), val(a.LastViewedAt)}
 }
 
 func (t *Track) args() []any {
-	return []any{t.SectionKey, vs(t.AlbumRatingKey), vs(t.ArtistRatingKey), vs(t.Title), vs(t.TitleSort),
-		vs(t.OriginalTitle), vs(t.AlbumTitle), vs(t.ArtistTitle), vi(t.TrackNumber), vi(t.DiscNumber), vi(t.Year), vi(t.DurationMS),
-		vs(t.GUID), vs(t.Guids), vs(t.File), vi(t.Size), vs(t.Codec), vi(t.Bitrate), vi(t.AddedAt), vi(t.UpdatedAt), vi(t.ViewCount),
-		vi(t.SkipCount), vf(t.UserRating), vi(t.LastViewedAt)}
+	return []any{t.SectionKey, val(t.AlbumRatingKey), val(t.ArtistRatingKey), val(t.Title), val(t.TitleSort),
+		val(t.OriginalTitle), val(t.AlbumTitle), val(t.ArtistTitle), val(t.TrackNumber), val(t.DiscNumber), val(t.Year), val(t.DurationMS),
+		val(t.GUID), val(t.Guids), val(t.File), val(t.Size), val(t.Codec), val(t.Bitrate), val(t.AddedAt), val(t.UpdatedAt), val(t.ViewCount),
+		val(t.SkipCount), val(t.UserRating), val(t.LastViewedAt)}
 }
 
 func (p *Playlist) args() []any {
-	return []any{vs(p.Title), vs(p.Summary), vs(p.GUID), vs(p.PlaylistType), vb(p.Smart), vs(p.Content), vi(p.ItemCount),
-		vi(p.DurationMS), vi(p.AddedAt), vi(p.UpdatedAt)}
+	return []any{val(p.Title), val(p.Summary), val(p.GUID), val(p.PlaylistType), val(p.Smart), val(p.Content), val(p.ItemCount),
+		val(p.DurationMS), val(p.AddedAt), val(p.UpdatedAt)}
 }
 
-func vs(v sql.NullString) any {
+// val is a column's plain driver value: nil for NULL, else the bare value.
+// The driver then needs no Valuer call per argument, and the hasher sees
+// what is stored.
+func val[T any](v sql.Null[T]) any {
 	if v.Valid {
-		return v.String
-	}
-	return nil
-}
-
-func vi(v sql.NullInt64) any {
-	if v.Valid {
-		return v.Int64
-	}
-	return nil
-}
-
-func vf(v sql.NullFloat64) any {
-	if v.Valid {
-		return v.Float64
-	}
-	return nil
-}
-
-func vb(v sql.NullBool) any {
-	if v.Valid {
-		return v.Bool
+		return v.V
 	}
 	return nil
 }
@@ -184,32 +166,6 @@ func newRow(kind Kind, serverID, ratingKey string, cols []any) Row {
 	}
 	args[2] = h.sum()
 	return Row{kind: kind, args: args}
-}
-
-// plain turns sql.Null* into nil or the bare value: the driver then needs no
-// Valuer call per argument, and NULL stays NULL.
-func plain(v any) any {
-	switch v := v.(type) {
-	case sql.NullString:
-		if v.Valid {
-			return v.String
-		}
-	case sql.NullInt64:
-		if v.Valid {
-			return v.Int64
-		}
-	case sql.NullFloat64:
-		if v.Valid {
-			return v.Float64
-		}
-	case sql.NullBool:
-		if v.Valid {
-			return v.Bool
-		}
-	default:
-		return v
-	}
-	return nil
 }
 
 // ArtistRow prepares a for Tx.PutPage.

@@ -62,7 +62,8 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 	marks := ""
 	for i := range secs {
 		s := &secs[i]
-		args := []any{s.UUID, s.Type, s.Title, s.Agent, s.Scanner, s.Language, s.CreatedAt, s.UpdatedAt, s.ScannedAt, s.ContentChangedAt}
+		args := []any{val(s.UUID), s.Type, val(s.Title), val(s.Agent), val(s.Scanner), val(s.Language),
+			val(s.CreatedAt), val(s.UpdatedAt), val(s.ScannedAt), val(s.ContentChangedAt)}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sections (server_id, key, hash, uuid, type, title, agent, scanner, language,
 				created_at, updated_at, scanned_at, content_changed_at, removed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
@@ -71,7 +72,7 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 				created_at = excluded.created_at, updated_at = excluded.updated_at, scanned_at = excluded.scanned_at,
 				content_changed_at = excluded.content_changed_at, removed_at = NULL
 			WHERE sections.hash != excluded.hash OR sections.removed_at IS NOT NULL`,
-			append([]any{serverID, s.Key, hashArgs(args)}, args...)...)
+			append([]any{serverID, s.Key, hashValues(args)}, args...)...)
 		if err != nil {
 			return fmt.Errorf("save section %q: %w", s.Key, err)
 		}
@@ -109,8 +110,8 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 				return fmt.Errorf("mark %s of removed section %q: %w", table, k, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_state WHERE server_id = ? AND scope = ?`, serverID, "section:"+k); err != nil {
-			return fmt.Errorf("forget removed section %q: %w", k, err)
+		if err := forgetState(ctx, tx, serverID, SectionScope(k)); err != nil {
+			return fmt.Errorf("removed section %q: %w", k, err)
 		}
 	}
 	return tx.Commit()

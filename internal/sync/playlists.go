@@ -171,7 +171,7 @@ func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlis
 			jobs = append(jobs, j)
 			continue
 		}
-		old, err := s.db.State(ctx, serverID, "playlist:"+j.key)
+		old, err := s.db.State(ctx, serverID, db.PlaylistScope(j.key))
 		if err != nil {
 			return nil, nil, err
 		}

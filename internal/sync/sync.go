@@ -258,7 +258,7 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 	if err != nil {
 		return true, err // unknown: assume it changed
 	}
-	scope := "section:" + key
+	scope := db.SectionScope(key)
 	if !full {
 		old, err := s.db.State(ctx, serverID, scope)
 		if err != nil {
@@ -278,7 +278,7 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Section, sig string, counts [3]int, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
-	scope := "section:" + key
+	scope := db.SectionScope(key)
 	// A section with no current rows cannot lose any, so its listing need
 	// not track keys: the first sync of a library writes rows only.
 	track, err := s.db.HasCurrent(ctx, serverID, key)
