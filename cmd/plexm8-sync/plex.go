@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 
 	"github.com/plexm8/plexm8-sync/internal/account"
@@ -17,7 +16,7 @@ import (
 // newPlexClient builds the client every command that talks to Plex uses,
 // with this installation's stable client identifier.
 func (a *app) newPlexClient(cfg *config.Config) (*plex.Client, error) {
-	id, err := plex.LoadOrCreateClientID(cfg.StateDir)
+	id, err := account.LoadOrCreateClientID(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -63,16 +62,6 @@ func explain(err error) error {
 		return fmt.Errorf("%w\nnone of the server's connections answered: check that it is running, or set plex.connections in the config", err)
 	}
 	return err
-}
-
-// isTerminal reports whether w is a terminal we may draw on.
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // openDB opens the configured database. Read-only opens take no lock and
