@@ -74,8 +74,8 @@ type Playlist struct {
 	ItemCount, DurationMS, AddedAt, UpdatedAt sql.Null[int64]
 }
 
-// PlaylistItem is a row of the playlist_items table; Position is implied by
-// its index in the slice handed to ReplacePlaylistItems.
+// PlaylistItem is a row of the playlist_items table; its position is implied
+// by where it is staged (StageItems' offset plus its index in the slice).
 type PlaylistItem struct {
 	TrackRatingKey string
 	PlaylistItemID sql.Null[int64]

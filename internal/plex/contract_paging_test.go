@@ -3,6 +3,7 @@ package plex_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/plexm8/plexm8-sync/internal/plex"
@@ -267,7 +268,9 @@ func TestContractPlaylists(t *testing.T) {
 	s := e.server(t, owned)
 	model := owned.Playlists()
 
-	audio, _, err := walk(t, s, plex.Playlists(), 2)
+	// The sync lists every type; the fake must still honour the filter.
+	audioOnly := plex.Query{Path: "/playlists", Params: url.Values{"playlistType": {"audio"}, "type": {"15"}}}
+	audio, _, err := walk(t, s, audioOnly, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +283,7 @@ func TestContractPlaylists(t *testing.T) {
 	}
 	for _, p := range audio {
 		if p.PlaylistType.V != "audio" {
-			t.Errorf("Playlists() listed a %s playlist", p.PlaylistType.V)
+			t.Errorf("playlistType=audio listed a %s playlist", p.PlaylistType.V)
 		}
 	}
 	if n, err := s.Count(context.Background(), plex.AllPlaylists()); err != nil || n != len(model) {

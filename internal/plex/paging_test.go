@@ -88,7 +88,6 @@ func TestQueries(t *testing.T) {
 	}{
 		{SectionItems("3", TypeArtist), "/library/sections/3/all", "includeGuids=1&type=8"},
 		{SectionItems("a/b", TypeAlbum), "/library/sections/a%2Fb/all", "includeGuids=1&type=9"},
-		{Playlists(), "/playlists", "playlistType=audio&type=15"},
 		{AllPlaylists(), "/playlists", "type=15"},
 		{PlaylistItems("96"), "/playlists/96/items", "excludeElements=Media"},
 	}

@@ -30,12 +30,8 @@ func SectionItems(sectionKey string, t ItemType) Query {
 	}
 }
 
-// Playlists lists the audio playlists. type=15 keeps playlist folders out.
-func Playlists() Query {
-	return Query{Path: "/playlists", Params: url.Values{"playlistType": {"audio"}, "type": {"15"}}}
-}
-
-// AllPlaylists lists playlists of every type (audio, video, photo).
+// AllPlaylists lists playlists of every type (audio, video, photo); type=15
+// keeps playlist folders out.
 func AllPlaylists() Query {
 	return Query{Path: "/playlists", Params: url.Values{"type": {"15"}}}
 }

@@ -91,7 +91,9 @@ type Result struct {
 	Problems          []error // parts that failed; the run is partial
 
 	// mu guards Problems and Skipped while sections and playlists are
-	// synced side by side; each Counts entry has a single writer.
+	// synced side by side. Counts takes no lock of its own: the section
+	// kinds are counted by the section loop, playlists by their listing,
+	// and playlist items by the item fetchers under playlists' own lock.
 	mu gosync.Mutex
 }
 
