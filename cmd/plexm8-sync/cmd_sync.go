@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/plexm8/plexm8-sync/internal/logging"
 	"github.com/plexm8/plexm8-sync/internal/sync"
 )
 
@@ -98,7 +97,7 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 }
 
 func (a *app) progress() sync.Progress {
-	if logging.IsTerminal(a.Stderr) && !a.service {
+	if isTerminal(a.Stderr) && !a.service {
 		return &termProgress{w: a.Stderr, now: time.Now}
 	}
 	return &logProgress{log: a.Logger(), now: time.Now, interval: 10 * time.Second}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/logging"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 )
@@ -63,6 +65,10 @@ func explain(err error) error {
 	}
 	return err
 }
+
+// isTerminal reports whether w is a terminal we may draw on (a progress bar,
+// a countdown). It is logging's check, the program's only one.
+func isTerminal(w io.Writer) bool { return logging.IsTerminal(w) }
 
 // openDB opens the configured database. Read-only opens take no lock and
 // apply no migration, so queries work beside a running sync and while Plex
