@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"runtime"
 
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/logging"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 )
@@ -17,7 +18,7 @@ import (
 // newPlexClient builds the client every command that talks to Plex uses,
 // with this installation's stable client identifier.
 func (a *app) newPlexClient(cfg *config.Config) (*plex.Client, error) {
-	id, err := plex.LoadOrCreateClientID(cfg.StateDir)
+	id, err := account.LoadOrCreateClientID(cfg.StateDir)
 	if err != nil {
 		return nil, err
 	}
@@ -65,15 +66,9 @@ func explain(err error) error {
 	return err
 }
 
-// isTerminal reports whether w is a terminal we may draw on.
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether w is a terminal we may draw on (a progress bar,
+// a countdown). It is logging's check, the program's only one.
+func isTerminal(w io.Writer) bool { return logging.IsTerminal(w) }
 
 // openDB opens the configured database. Read-only opens take no lock and
 // apply no migration, so queries work beside a running sync and while Plex

@@ -1,5 +1,6 @@
-// Package account keeps the plex.tv credentials of this installation: the
-// user token obtained by the PIN flow, in a 0600 file in the state directory.
+// Package account keeps what identifies this installation to plex.tv, in
+// 0600 files in the state directory: the user token obtained by the PIN flow,
+// and the client identifier that token is bound to.
 package account
 
 import (

@@ -43,8 +43,9 @@ type DB struct {
 	// applied lists the migrations Open ran, for "plexm8-sync migrate" to
 	// report: by the time it holds a DB there is nothing left to apply.
 	applied []int
-	// stmts are the mirror's prepared statements, made on first use.
-	stmts mirrorStmts
+	// stmts are the mirror's prepared statements, made when the writer
+	// opens; nil on a read-only DB.
+	stmts *mirrorStmts
 }
 
 // Open opens the database at path. Unless o.ReadOnly, it creates the parent
@@ -120,6 +121,9 @@ func openWriter(ctx context.Context, path string, o Options) (_ *DB, err error) 
 		return nil, err
 	}
 	if err := closeInterruptedRuns(ctx, db.w); err != nil {
+		return nil, err
+	}
+	if db.stmts, err = prepareMirror(ctx, db.w); err != nil {
 		return nil, err
 	}
 	return db, nil
@@ -211,6 +215,7 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
+	db.stmts.close()
 	if db.w != nil {
 		errs = append(errs, db.w.Close())
 	}

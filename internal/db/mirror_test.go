@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func str(s string) sql.NullString { return sql.NullString{String: s, Valid: true} }
+func str(s string) sql.Null[string] { return sql.Null[string]{V: s, Valid: true} }
 
 func putTrack(t *testing.T, d *DB, load bool, tr *Track) Change {
 	t.Helper()
@@ -34,7 +34,7 @@ func putTrack(t *testing.T, d *DB, load bool, tr *Track) Change {
 func TestPutWritesOnlyChanges(t *testing.T) {
 	for _, load := range []bool{false, true} {
 		d := openTest(t, filepath.Join(t.TempDir(), "m.db"), Options{})
-		tr := &Track{ServerID: "s", RatingKey: "1", SectionKey: "1", Title: str("A"), DurationMS: sql.NullInt64{Int64: 5, Valid: true}}
+		tr := &Track{ServerID: "s", RatingKey: "1", SectionKey: "1", Title: str("A"), DurationMS: sql.Null[int64]{V: 5, Valid: true}}
 		if ch := putTrack(t, d, load, tr); ch != Added {
 			t.Fatalf("load=%v first put = %v, want Added", load, ch)
 		}
@@ -54,7 +54,7 @@ func TestPutWritesOnlyChanges(t *testing.T) {
 		if ch := putTrack(t, d, load, tr); ch == Unchanged {
 			t.Fatal("'' after 'B' reported unchanged")
 		}
-		tr.Title = sql.NullString{}
+		tr.Title = sql.Null[string]{}
 		if ch := putTrack(t, d, load, tr); ch == Unchanged {
 			t.Fatal("NULL after '' reported unchanged")
 		}
@@ -116,7 +116,7 @@ func stage(t *testing.T, d *DB, key string, offset int, keys ...string) {
 	t.Helper()
 	items := make([]PlaylistItem, len(keys))
 	for i, k := range keys {
-		items[i] = PlaylistItem{TrackRatingKey: k, PlaylistItemID: sql.NullInt64{Int64: int64(100 + offset + i), Valid: true}}
+		items[i] = PlaylistItem{TrackRatingKey: k, PlaylistItemID: sql.Null[int64]{V: int64(100 + offset + i), Valid: true}}
 	}
 	if err := d.StageItems(t.Context(), key, offset, items); err != nil {
 		t.Fatal(err)
@@ -172,7 +172,7 @@ func TestReplacePlaylistItems(t *testing.T) {
 	if diff, err := d.ReplacePlaylistItems(ctx, "s", "p", 3, "sig5", 5); err != nil || diff.Changed() {
 		t.Fatalf("identical = %+v, %v", diff, err)
 	}
-	if sig, _ := d.State(ctx, "s", "playlist:p"); sig != "sig5" {
+	if sig, _ := d.State(ctx, "s", PlaylistScope("p")); sig != "sig5" {
 		t.Fatalf("signature = %q", sig)
 	}
 	if got := queryInt(t, d.W(), `SELECT count(*) FROM temp.staged_items`); got != 0 {

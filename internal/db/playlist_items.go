@@ -120,10 +120,8 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, playlistKey); err != nil {
 		return d, fmt.Errorf("empty stage: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (server_id, scope, signature, synced_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (server_id, scope) DO UPDATE SET signature = excluded.signature, synced_at = excluded.synced_at`,
-		serverID, "playlist:"+playlistKey, signature, now); err != nil {
-		return d, fmt.Errorf("record playlist state: %w", err)
+	if err := setState(ctx, tx, serverID, PlaylistScope(playlistKey), signature, now); err != nil {
+		return d, err
 	}
 	if err := tx.Commit(); err != nil {
 		return d, fmt.Errorf("commit playlist items: %w", err)

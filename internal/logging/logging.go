@@ -71,9 +71,16 @@ func newHandler(o Options, w io.Writer, terminal bool) slog.Handler {
 	})
 }
 
-// colourTerminal reports whether w is an *os.File (or anything with a file
-// descriptor) attached to a terminal that shows ANSI colour.
-func colourTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is an *os.File (or anything with a file
+// descriptor) attached to a terminal. It is the one terminal check of the
+// program: it asks the terminal driver, so /dev/null, a character device
+// that is no terminal, is not one.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(interface{ Fd() uintptr })
-	return ok && term.IsTerminal(int(f.Fd())) && enableColour(f.Fd())
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colourTerminal reports whether w is a terminal that shows ANSI colour.
+func colourTerminal(w io.Writer) bool {
+	return IsTerminal(w) && enableColour(w.(interface{ Fd() uintptr }).Fd())
 }

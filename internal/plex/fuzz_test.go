@@ -18,19 +18,5 @@ func FuzzDecodePage(f *testing.F) {
 		if p.Offset < 0 || p.Size < 0 || p.TotalSize < 0 {
 			t.Errorf("negative page fields: %d %d %d", p.Offset, p.Size, p.TotalSize)
 		}
-		// Walk drops duplicates from decoded pages; it must cope with any.
-		prev := map[string]struct{}{}
-		for _, it := range p.Items {
-			if it.RatingKey.Valid {
-				prev[it.RatingKey.V] = struct{}{}
-			}
-		}
-		q := p
-		dedupe(&q, prev)
-		for _, it := range q.Items {
-			if it.RatingKey.Valid {
-				t.Errorf("item %q survived dedupe against its own page", it.RatingKey.V)
-			}
-		}
 	})
 }

@@ -3,7 +3,6 @@ package plex
 import (
 	"context"
 	"fmt"
-	"iter"
 	"maps"
 	"net/url"
 	"strconv"
@@ -32,7 +31,9 @@ func (s *Server) Count(ctx context.Context, q Query) (int, error) {
 }
 
 // Page fetches one page of q: size items from start. The server may return
-// fewer than asked; Offset, Size and TotalSize say what it returned.
+// fewer than asked; Offset, Size and TotalSize say what it returned. Page does
+// not judge a page against the rest of its listing: the sync's pager does,
+// as the one place that pages a listing whole.
 func (s *Server) Page(ctx context.Context, q Query, start, size int) (Page, error) {
 	if start < 0 || size < 0 {
 		return Page{}, fmt.Errorf("page %s: negative start %d or size %d", q.Path, start, size)
@@ -55,91 +56,4 @@ func (s *Server) page(ctx context.Context, q Query, start, size int) (Page, erro
 		return Page{}, &DecodeError{Method: r.method, URL: resp.url, Err: err}
 	}
 	return p, nil
-}
-
-// Walk pages through q in order, pageSize items at a time (0 means 200; at
-// most 1000). It follows what the server reports (the next page starts at
-// offset+size) and stops when offset+size reaches totalSize or a page is
-// empty. If totalSize changes, the server answers for another offset, or a
-// page comes back empty before the end, it yields an error wrapping
-// ErrInconsistent and stops: such a listing is not a complete picture. With
-// q.Dedupe it drops items whose rating key was in the previous page, which
-// is where drift shows; memory stays bounded by one page.
-func (s *Server) Walk(ctx context.Context, q Query, pageSize int) iter.Seq2[Page, error] {
-	if pageSize <= 0 {
-		pageSize = 200
-	}
-	pageSize = min(pageSize, maxPageSize)
-	return func(yield func(Page, error) bool) {
-		start, total := 0, -1
-		var prev map[string]struct{}
-		for {
-			p, err := s.Page(ctx, q, start, pageSize)
-			if err != nil {
-				yield(Page{}, err)
-				return
-			}
-			if err := checkPage(q, p, start, total); err != nil {
-				yield(Page{}, err)
-				return
-			}
-			total = p.TotalSize
-			if len(p.Items) == 0 {
-				if start == 0 {
-					yield(p, nil)
-				}
-				return
-			}
-			if q.Dedupe {
-				prev = dedupe(&p, prev)
-			}
-			if !yield(p, nil) {
-				return
-			}
-			next := p.Offset + max(p.Size, len(p.Items))
-			if next >= total {
-				return
-			}
-			start = next
-		}
-	}
-}
-
-func checkPage(q Query, p Page, start, total int) error {
-	switch {
-	case total >= 0 && p.TotalSize != total:
-		return fmt.Errorf("%w: %s: totalSize went from %d to %d", ErrInconsistent, q.Path, total, p.TotalSize)
-	case p.Offset != start:
-		return fmt.Errorf("%w: %s: asked for offset %d, got %d", ErrInconsistent, q.Path, start, p.Offset)
-	case len(p.Items) == 0 && start > 0 && start < p.TotalSize:
-		return fmt.Errorf("%w: %s: empty page at %d of %d", ErrInconsistent, q.Path, start, p.TotalSize)
-	}
-	return nil
-}
-
-// dedupe drops from p the items whose rating key is in prev and returns the
-// keys of p as it came (the next page's prev).
-func dedupe(p *Page, prev map[string]struct{}) map[string]struct{} {
-	keys := make(map[string]struct{}, len(p.Items))
-	kept := p.Items[:0:0]
-	dropped := false
-	for i, it := range p.Items {
-		if it.RatingKey.Valid {
-			keys[it.RatingKey.V] = struct{}{}
-			if _, dup := prev[it.RatingKey.V]; dup {
-				if !dropped {
-					kept = append(kept, p.Items[:i]...)
-					dropped = true
-				}
-				continue
-			}
-		}
-		if dropped {
-			kept = append(kept, it)
-		}
-	}
-	if dropped {
-		p.Items = kept
-	}
-	return keys
 }

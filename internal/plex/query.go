@@ -16,14 +16,10 @@ const (
 	TypePlaylist ItemType = 15
 )
 
-// Query is a paged listing: a path and its parameters. Dedupe drops an item
-// whose rating key was in the previous page (the listing drifted), which is
-// right for library listings but not for playlists, where a track may
-// appear twice.
+// Query is a paged listing: a path and its parameters.
 type Query struct {
 	Path   string
 	Params url.Values
-	Dedupe bool
 }
 
 // SectionItems lists one type of item of a section, with their Guid[] ids.
@@ -31,18 +27,13 @@ func SectionItems(sectionKey string, t ItemType) Query {
 	return Query{
 		Path:   "/library/sections/" + url.PathEscape(sectionKey) + "/all",
 		Params: url.Values{"type": {strconv.Itoa(int(t))}, "includeGuids": {"1"}},
-		Dedupe: true,
 	}
 }
 
-// Playlists lists the audio playlists. type=15 keeps playlist folders out.
-func Playlists() Query {
-	return Query{Path: "/playlists", Params: url.Values{"playlistType": {"audio"}, "type": {"15"}}, Dedupe: true}
-}
-
-// AllPlaylists lists playlists of every type (audio, video, photo).
+// AllPlaylists lists playlists of every type (audio, video, photo); type=15
+// keeps playlist folders out.
 func AllPlaylists() Query {
-	return Query{Path: "/playlists", Params: url.Values{"type": {"15"}}, Dedupe: true}
+	return Query{Path: "/playlists", Params: url.Values{"type": {"15"}}}
 }
 
 // PlaylistItems lists a playlist's items in order; each carries its

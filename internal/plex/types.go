@@ -103,8 +103,8 @@ type ServerIdentity struct {
 }
 
 // Page is one page of a listing. Offset, Size and TotalSize are what the
-// server reported; Items may be fewer than Size when Walk dropped
-// duplicates.
+// server reported; Items are the items it sent, which a server at odds with
+// itself may make more or fewer than Size.
 type Page struct {
 	Offset, Size, TotalSize int
 	Items                   []Metadata

@@ -11,77 +11,83 @@ import (
 // These conversions are the one place Plex's wire fields meet the schema's
 // columns. Absent values stay NULL; text passes through untouched.
 
-func ns(v plex.OptString) sql.NullString { return sql.NullString{String: v.V, Valid: v.Valid} }
-func ni(v plex.OptInt) sql.NullInt64     { return sql.NullInt64{Int64: v.V, Valid: v.Valid} }
-func nf(v plex.OptFloat) sql.NullFloat64 { return sql.NullFloat64{Float64: v.V, Valid: v.Valid} }
-func nb(v plex.OptBool) sql.NullBool     { return sql.NullBool{Bool: v.V, Valid: v.Valid} }
-func nstr(s string) sql.NullString       { return sql.NullString{String: s, Valid: s != ""} }
+// null turns a Plex optional value into its column's value: both are a
+// value and whether it is there, so the conversion is the identity.
+func null[T any, O ~struct {
+	V     T
+	Valid bool
+}](v O) sql.Null[T] {
+	return sql.Null[T](v)
+}
+
+// nonEmpty is s, NULL when empty: plex.tv sends "" for what it does not know.
+func nonEmpty(s string) sql.Null[string] { return sql.Null[string]{V: s, Valid: s != ""} }
 
 // guids renders the Guid array as JSON; NULL when Plex sent none at all.
-func guids(g []plex.Guid) sql.NullString {
+func guids(g []plex.Guid) sql.Null[string] {
 	if g == nil {
-		return sql.NullString{}
+		return sql.Null[string]{}
 	}
 	ids := make([]string, len(g))
 	for i := range g {
 		ids[i] = g[i].ID
 	}
 	b, _ := json.Marshal(ids)
-	return sql.NullString{String: string(b), Valid: true}
+	return sql.Null[string]{V: string(b), Valid: true}
 }
 
 func serverRow(r plex.Resource, now int64) db.Server {
 	return db.Server{
 		ID: r.ClientIdentifier, Name: r.Name, Owned: r.Owned,
-		SourceTitle: nstr(r.SourceTitle), ProductVersion: nstr(r.ProductVersion), Platform: nstr(r.Platform),
+		SourceTitle: nonEmpty(r.SourceTitle), ProductVersion: nonEmpty(r.ProductVersion), Platform: nonEmpty(r.Platform),
 		RefreshedAt: now,
 	}
 }
 
 func sectionRow(serverID string, s plex.Section) db.Section {
 	return db.Section{
-		ServerID: serverID, Key: s.Key.V, UUID: ns(s.UUID), Type: s.Type.V, Title: ns(s.Title),
-		Agent: ns(s.Agent), Scanner: ns(s.Scanner), Language: ns(s.Language),
-		CreatedAt: ni(s.CreatedAt), UpdatedAt: ni(s.UpdatedAt), ScannedAt: ni(s.ScannedAt), ContentChangedAt: ni(s.ContentChangedAt),
+		ServerID: serverID, Key: s.Key.V, UUID: null(s.UUID), Type: s.Type.V, Title: null(s.Title),
+		Agent: null(s.Agent), Scanner: null(s.Scanner), Language: null(s.Language),
+		CreatedAt: null(s.CreatedAt), UpdatedAt: null(s.UpdatedAt), ScannedAt: null(s.ScannedAt), ContentChangedAt: null(s.ContentChangedAt),
 	}
 }
 
 func artistRow(serverID, section string, m *plex.Metadata) *db.Artist {
 	return &db.Artist{
 		ServerID: serverID, RatingKey: m.RatingKey.V, SectionKey: section,
-		Title: ns(m.Title), TitleSort: ns(m.TitleSort), GUID: ns(m.GUID), Guids: guids(m.Guids),
-		Summary: ns(m.Summary), Thumb: ns(m.Thumb), AddedAt: ni(m.AddedAt), UpdatedAt: ni(m.UpdatedAt),
-		ViewCount: ni(m.ViewCount), UserRating: nf(m.UserRating), LastViewedAt: ni(m.LastViewedAt),
+		Title: null(m.Title), TitleSort: null(m.TitleSort), GUID: null(m.GUID), Guids: guids(m.Guids),
+		Summary: null(m.Summary), Thumb: null(m.Thumb), AddedAt: null(m.AddedAt), UpdatedAt: null(m.UpdatedAt),
+		ViewCount: null(m.ViewCount), UserRating: null(m.UserRating), LastViewedAt: null(m.LastViewedAt),
 	}
 }
 
 func albumRow(serverID, section string, m *plex.Metadata) *db.Album {
 	return &db.Album{
 		ServerID: serverID, RatingKey: m.RatingKey.V, SectionKey: section,
-		ArtistRatingKey: ns(m.ParentRatingKey), Title: ns(m.Title), TitleSort: ns(m.TitleSort),
-		ArtistTitle: ns(m.ParentTitle), Year: ni(m.Year), OriginallyAvailableAt: ns(m.OriginallyAvailableAt),
-		GUID: ns(m.GUID), Guids: guids(m.Guids), Studio: ns(m.Studio), TrackCount: ni(m.LeafCount),
-		AddedAt: ni(m.AddedAt), UpdatedAt: ni(m.UpdatedAt),
-		ViewCount: ni(m.ViewCount), UserRating: nf(m.UserRating), LastViewedAt: ni(m.LastViewedAt),
+		ArtistRatingKey: null(m.ParentRatingKey), Title: null(m.Title), TitleSort: null(m.TitleSort),
+		ArtistTitle: null(m.ParentTitle), Year: null(m.Year), OriginallyAvailableAt: null(m.OriginallyAvailableAt),
+		GUID: null(m.GUID), Guids: guids(m.Guids), Studio: null(m.Studio), TrackCount: null(m.LeafCount),
+		AddedAt: null(m.AddedAt), UpdatedAt: null(m.UpdatedAt),
+		ViewCount: null(m.ViewCount), UserRating: null(m.UserRating), LastViewedAt: null(m.LastViewedAt),
 	}
 }
 
 func trackRow(serverID, section string, m *plex.Metadata) *db.Track {
 	t := &db.Track{
 		ServerID: serverID, RatingKey: m.RatingKey.V, SectionKey: section,
-		AlbumRatingKey: ns(m.ParentRatingKey), ArtistRatingKey: ns(m.GrandparentRatingKey),
-		Title: ns(m.Title), TitleSort: ns(m.TitleSort), OriginalTitle: ns(m.OriginalTitle),
-		AlbumTitle: ns(m.ParentTitle), ArtistTitle: ns(m.GrandparentTitle),
-		TrackNumber: ni(m.Index), DiscNumber: ni(m.ParentIndex), Year: ni(m.ParentYear), DurationMS: ni(m.Duration),
-		GUID: ns(m.GUID), Guids: guids(m.Guids), AddedAt: ni(m.AddedAt), UpdatedAt: ni(m.UpdatedAt),
-		ViewCount: ni(m.ViewCount), SkipCount: ni(m.SkipCount), UserRating: nf(m.UserRating), LastViewedAt: ni(m.LastViewedAt),
+		AlbumRatingKey: null(m.ParentRatingKey), ArtistRatingKey: null(m.GrandparentRatingKey),
+		Title: null(m.Title), TitleSort: null(m.TitleSort), OriginalTitle: null(m.OriginalTitle),
+		AlbumTitle: null(m.ParentTitle), ArtistTitle: null(m.GrandparentTitle),
+		TrackNumber: null(m.Index), DiscNumber: null(m.ParentIndex), Year: null(m.ParentYear), DurationMS: null(m.Duration),
+		GUID: null(m.GUID), Guids: guids(m.Guids), AddedAt: null(m.AddedAt), UpdatedAt: null(m.UpdatedAt),
+		ViewCount: null(m.ViewCount), SkipCount: null(m.SkipCount), UserRating: null(m.UserRating), LastViewedAt: null(m.LastViewedAt),
 	}
 	// The file is the first Media's first Part, as the schema documents.
 	if len(m.Media) > 0 {
 		md := &m.Media[0]
-		t.Codec, t.Bitrate = ns(md.AudioCodec), ni(md.Bitrate)
+		t.Codec, t.Bitrate = null(md.AudioCodec), null(md.Bitrate)
 		if len(md.Part) > 0 {
-			t.File, t.Size = ns(md.Part[0].File), ni(md.Part[0].Size)
+			t.File, t.Size = null(md.Part[0].File), null(md.Part[0].Size)
 		}
 	}
 	return t
@@ -89,12 +95,12 @@ func trackRow(serverID, section string, m *plex.Metadata) *db.Track {
 
 func playlistRow(serverID string, m *plex.Metadata) *db.Playlist {
 	return &db.Playlist{
-		ServerID: serverID, RatingKey: m.RatingKey.V, Title: ns(m.Title), Summary: ns(m.Summary), GUID: ns(m.GUID),
-		PlaylistType: ns(m.PlaylistType), Smart: nb(m.Smart), Content: ns(m.Content), ItemCount: ni(m.LeafCount),
-		DurationMS: ni(m.Duration), AddedAt: ni(m.AddedAt), UpdatedAt: ni(m.UpdatedAt),
+		ServerID: serverID, RatingKey: m.RatingKey.V, Title: null(m.Title), Summary: null(m.Summary), GUID: null(m.GUID),
+		PlaylistType: null(m.PlaylistType), Smart: null(m.Smart), Content: null(m.Content), ItemCount: null(m.LeafCount),
+		DurationMS: null(m.Duration), AddedAt: null(m.AddedAt), UpdatedAt: null(m.UpdatedAt),
 	}
 }
 
 func playlistItem(m *plex.Metadata) db.PlaylistItem {
-	return db.PlaylistItem{TrackRatingKey: m.RatingKey.V, PlaylistItemID: ni(m.PlaylistItemID)}
+	return db.PlaylistItem{TrackRatingKey: m.RatingKey.V, PlaylistItemID: null(m.PlaylistItemID)}
 }

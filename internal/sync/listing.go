@@ -47,10 +47,8 @@ func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string
 	if err != nil {
 		return err
 	}
-	// Every page agreed on the total, but an item can still have slipped
-	// between pages (one removed and one added meanwhile). Count what the
-	// listing really delivered: the keys it met, or, for a load into an
-	// empty section, the section's current rows.
+	// Count what the listing really delivered: the keys it met, or, for a
+	// load into an empty section, the section's current rows.
 	var n int
 	if l.track {
 		n, err = l.s.db.SeenCount(ctx, l.kind)
@@ -60,6 +58,13 @@ func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string
 	if err != nil {
 		return err
 	}
+	return distinct(n, total)
+}
+
+// distinct fails with ErrInconsistent unless the listing delivered as many
+// distinct items as its pages promised: pages that agree on the total still
+// miss an item when one was removed and another added between them.
+func distinct(n, total int) error {
 	if n != total {
 		return fmt.Errorf("%w: listed %d distinct items of %d (the library changed during the listing)", plex.ErrInconsistent, n, total)
 	}

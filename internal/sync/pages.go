@@ -10,14 +10,21 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
+// pageSource serves the pages of a listing. *plex.Server is the real one; the
+// pager's own tests use a fake, so every page outcome can be staged.
+type pageSource interface {
+	Page(ctx context.Context, q plex.Query, start, size int) (plex.Page, error)
+}
+
 // pager lists one query with several pages in flight. Pages are converted on
 // the goroutine that fetched them (decoding and row building stay off the
 // single writer), then handed to use on the caller's goroutine in arrival
 // order. Every page is checked against the listing's total, its offset and
 // its expected length, so the pages handed to use cover the listing exactly
 // once, without gaps: that is what lets a caller trust a listing as complete.
+// It is the only pager: plex serves single pages and does not judge them.
 type pager[T any] struct {
-	srv     *plex.Server
+	srv     pageSource
 	q       plex.Query
 	size    int             // items asked per page
 	conc    int             // pages in flight
@@ -46,6 +53,11 @@ func (e errShort) Unwrap() error { return plex.ErrInconsistent }
 // (a count taken moments before): then every page, the first included, is
 // fetched at once. Otherwise (known < 0) the first page is fetched alone to
 // learn the total and the page size the server really serves.
+//
+// run returns nil only when every page was fetched, checked and handed to
+// use, and ctx was not cancelled meanwhile: nil is what lets a caller mark
+// unlisted rows removed, so a stopped listing must never look like a
+// finished one.
 func (pg *pager[T]) run(ctx context.Context, known int) error {
 	if known < 0 {
 		first, err := pg.srv.Page(ctx, pg.q, 0, pg.size)
@@ -84,22 +96,32 @@ func (pg *pager[T]) run(ctx context.Context, known int) error {
 	return err
 }
 
-// fanout fetches the pages at from, from+step, ... below total.
+// fanout fetches the pages at from, from+step, ... below total. Every page a
+// fetcher claims is handed over, page or error, and the pages used are
+// counted: whatever stops the fetchers, fewer than all is an error.
 func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if from >= total {
 		return nil
 	}
+	pages := (total - from + step - 1) / step
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := make(chan fetched[T], pg.conc)
+	// A fetcher always hands its outcome over, even once ctx is done: the
+	// loop below receives until the channel closes, so the send cannot
+	// block for good, and the buffer bounds how far fetching runs ahead of
+	// use (pages must not pile up in memory).
+	out := make(chan fetched[T], pg.conc)
 	var next atomic.Int64
 	next.Store(int64(from))
 	var wg gosync.WaitGroup
-	for range min(pg.conc, (total-from+step-1)/step) {
+	for range min(pg.conc, pages) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			for ctx.Err() == nil {
 				start := int(next.Add(int64(step))) - step
 				if start >= total {
 					return
@@ -112,21 +134,18 @@ func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
 				if err == nil {
 					v, err = pg.convert(p)
 				}
-				select {
-				case pages <- fetched[T]{v, err}:
-				case <-ctx.Done():
-					return
-				}
+				out <- fetched[T]{v, err}
 				if err != nil {
 					return
 				}
 			}
 		}()
 	}
-	go func() { wg.Wait(); close(pages) }()
+	go func() { wg.Wait(); close(out) }()
 
 	var firstErr error
-	for f := range pages {
+	used := 0
+	for f := range out {
 		if firstErr != nil {
 			continue // drain so the fetchers can exit
 		}
@@ -136,9 +155,21 @@ func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
 		if f.err != nil {
 			firstErr = f.err
 			cancel()
+			continue
 		}
+		used++
 	}
-	return firstErr
+	switch {
+	case firstErr != nil:
+		return firstErr
+	case ctx.Err() != nil:
+		// Fetchers stop claiming pages once ctx is done; even if all were
+		// used, the caller's next step would find ctx done.
+		return fmt.Errorf("listing stopped after %d of %d pages: %w", used, pages, ctx.Err())
+	case used != pages:
+		return fmt.Errorf("listing ended after %d of %d pages", used, pages)
+	}
+	return nil
 }
 
 // checkPage verifies a page sits where it was asked for and agrees on the

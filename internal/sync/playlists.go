@@ -79,64 +79,42 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 		return nil, nil, err
 	}
 	counts := r.counts(db.KindPlaylist)
-	complete := true
-	for page, err := range srv.Walk(ctx, plex.AllPlaylists(), s.o.PageSize) {
-		if err != nil {
-			// Keep what was listed; without the whole list nothing is removed.
-			r.problem(fmt.Errorf("list playlists: %w", err))
-			complete = false
-			break
-		}
-		rows := make([]db.Row, len(page.Items))
-		for i := range page.Items {
-			if !page.Items[i].RatingKey.Valid || page.Items[i].RatingKey.V == "" {
-				return nil, nil, fmt.Errorf("server sent a playlist without ratingKey at offset %d", page.Offset+i)
+	var total int
+	var fatal error // a failed write: unlike a failed listing, it stops the playlists
+	pg := pager[playlistPage]{srv: srv, q: plex.AllPlaylists(), size: s.o.PageSize, conc: s.o.Concurrency,
+		started: func(t int) { total = t },
+		convert: func(page plex.Page) (playlistPage, error) {
+			rows := make([]db.Row, len(page.Items))
+			for i := range page.Items {
+				if !page.Items[i].RatingKey.Valid || page.Items[i].RatingKey.V == "" {
+					return playlistPage{}, fmt.Errorf("server sent a playlist without ratingKey at offset %d", page.Offset+i)
+				}
+				rows[i] = db.PlaylistRow(playlistRow(serverID, &page.Items[i]))
 			}
-			rows[i] = db.PlaylistRow(playlistRow(serverID, &page.Items[i]))
-		}
-		tx, err := s.db.Begin(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		changes, err := tx.PutPage(ctx, rows, true)
-		if err == nil {
-			err = tx.Commit()
-		}
-		tx.Rollback()
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, ch := range changes {
-			counts.add(ch)
-		}
-		for i := range page.Items {
-			m := &page.Items[i]
-			if m.PlaylistType.V != "audio" {
-				continue
-			}
-			j := playlistJob{m.RatingKey.V, m.Title.V, fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)), -1}
-			if m.LeafCount.Valid {
-				j.count = int(m.LeafCount.V)
-			}
-			if full {
-				jobs = append(jobs, j)
-				continue
-			}
-			old, err := s.db.State(ctx, serverID, "playlist:"+j.key)
-			if err != nil {
-				return nil, nil, err
-			}
-			switch {
-			case old != j.sig:
-				jobs = append(jobs, j)
-			case m.Smart.V:
-				waiting = append(waiting, j)
-			default:
-				r.skip()
-			}
-		}
+			return playlistPage{page, rows}, nil
+		},
+		use: func(pp playlistPage) error {
+			jj, ww, err := s.storePlaylists(ctx, serverID, pp, full, counts, r)
+			jobs, waiting = append(jobs, jj...), append(waiting, ww...)
+			fatal = err
+			return err
+		},
 	}
-	if complete {
+	err = pg.run(ctx, -1)
+	if fatal != nil {
+		return nil, nil, fatal
+	}
+	if err == nil {
+		var n int
+		if n, err = s.db.SeenCount(ctx, db.KindPlaylist); err != nil {
+			return nil, nil, err
+		}
+		err = distinct(n, total)
+	}
+	if err != nil {
+		// Keep what was listed; without the whole list nothing is removed.
+		r.problem(fmt.Errorf("list playlists: %w", err))
+	} else {
 		tx, err := s.db.Begin(ctx)
 		if err != nil {
 			return nil, nil, err
@@ -150,6 +128,61 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 			return nil, nil, err
 		}
 		counts.Removed += n
+	}
+	return jobs, waiting, nil
+}
+
+// playlistPage is a page of the playlist listing and its rows.
+type playlistPage struct {
+	page plex.Page
+	rows []db.Row
+}
+
+// storePlaylists writes a page of playlists in one transaction and sorts its
+// audio playlists into those whose items must be refetched (jobs), those that
+// must be if the library changed (waiting), and those skipped.
+func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlistPage, full bool, counts *Counts, r *Result) (jobs, waiting []playlistJob, err error) {
+	page := pp.page
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	changes, err := tx.PutPage(ctx, pp.rows, true)
+	if err == nil {
+		err = tx.Commit()
+	}
+	tx.Rollback()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ch := range changes {
+		counts.add(ch)
+	}
+	for i := range page.Items {
+		m := &page.Items[i]
+		if m.PlaylistType.V != "audio" {
+			continue
+		}
+		j := playlistJob{m.RatingKey.V, m.Title.V, fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)), -1}
+		if m.LeafCount.Valid {
+			j.count = int(m.LeafCount.V)
+		}
+		if full {
+			jobs = append(jobs, j)
+			continue
+		}
+		old, err := s.db.State(ctx, serverID, db.PlaylistScope(j.key))
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case old != j.sig:
+			jobs = append(jobs, j)
+		case m.Smart.V:
+			waiting = append(waiting, j)
+		default:
+			r.skip()
+		}
 	}
 	return jobs, waiting, nil
 }

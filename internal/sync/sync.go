@@ -91,7 +91,9 @@ type Result struct {
 	Problems          []error // parts that failed; the run is partial
 
 	// mu guards Problems and Skipped while sections and playlists are
-	// synced side by side; each Counts entry has a single writer.
+	// synced side by side. Counts takes no lock of its own: the section
+	// kinds are counted by the section loop, playlists by their listing,
+	// and playlist items by the item fetchers under playlists' own lock.
 	mu gosync.Mutex
 }
 
@@ -258,7 +260,7 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 	if err != nil {
 		return true, err // unknown: assume it changed
 	}
-	scope := "section:" + key
+	scope := db.SectionScope(key)
 	if !full {
 		old, err := s.db.State(ctx, serverID, scope)
 		if err != nil {
@@ -278,7 +280,7 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Section, sig string, counts [3]int, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
-	scope := "section:" + key
+	scope := db.SectionScope(key)
 	// A section with no current rows cannot lose any, so its listing need
 	// not track keys: the first sync of a library writes rows only.
 	track, err := s.db.HasCurrent(ctx, serverID, key)
