@@ -30,6 +30,8 @@ type gate struct {
 	notBefore time.Time            // the service asked for silence until then (429)
 	connPause map[string]time.Time // one connection asked for it (503 + Retry-After)
 	inflight  int
+	queued    int           // requests waiting for a slot
+	onQueue   func()        // tests: called when a request queues for a slot
 	wake      chan struct{} // closed when a slot frees up or the limit grows
 }
 
@@ -112,11 +114,23 @@ func (c *Client) acquire(ctx context.Context, g *gate, base string, slot bool, w
 		}
 		if slot && g.conc != nil && g.inflight >= g.conc.cap() {
 			wake := g.wake
+			g.queued++
+			hook := g.onQueue
 			g.mu.Unlock()
+			if hook != nil {
+				hook()
+			}
+			var err error
 			select {
 			case <-wake:
 			case <-ctx.Done():
-				return ticket{}, ctx.Err()
+				err = ctx.Err()
+			}
+			g.mu.Lock()
+			g.queued--
+			g.mu.Unlock()
+			if err != nil {
+				return ticket{}, err
 			}
 			continue
 		}

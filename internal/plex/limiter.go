@@ -45,10 +45,6 @@ const (
 	cutAbove       = 1.6
 	cutFactor      = 0.8
 	overloadFactor = 0.5
-	// bestDrift lets the best latency age upwards a little with every
-	// sample, so a server that became slower for good is re-learned
-	// instead of being held at a limit of 1 forever.
-	bestDrift = 1.002
 )
 
 func newLimiter(max int, fixed bool) *limiter {
@@ -99,7 +95,17 @@ func (l *limiter) observe(s sample) {
 		return
 	}
 	cs.maxBytes = max(cs.maxBytes, s.bytes)
-	cs.best = min(s.rtt, time.Duration(float64(cs.best)*bestDrift))
+	switch {
+	case s.rtt < cs.best:
+		cs.best = s.rtt
+	case s.inflight == 1:
+		// Alone on the server, a request shows its uncongested latency: a
+		// server that became slower for good is re-learned (a quarter of
+		// the way per sample, so one hiccup does not), instead of being
+		// held at a limit of 1 forever. Letting the best drift up at any
+		// other time would follow our own queueing up and never cut.
+		cs.best += (s.rtt - cs.best) / 4
+	}
 	ratio := float64(s.rtt) / float64(cs.best)
 	switch {
 	case ratio > cutAbove:
