@@ -19,8 +19,8 @@ import (
 
 // Options tune a Syncer. Zero values take the defaults.
 type Options struct {
-	PageSize    int // items per request; default 200
-	Concurrency int // pages in flight per listing; default 4
+	PageSize    int // items per request; default 1000
+	Concurrency int // page fetchers per listing; default 8 (the client's limiter gates them)
 	BatchRows   int // rows per write transaction; default 100000
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -44,10 +44,10 @@ type Syncer struct {
 // New returns a Syncer writing to d through client's servers.
 func New(d *db.DB, client *plex.Client, o Options) *Syncer {
 	if o.PageSize <= 0 {
-		o.PageSize = 200
+		o.PageSize = 1000
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = 8
 	}
 	if o.BatchRows <= 0 {
 		// Large transactions are the biggest lever on SQLite write speed
