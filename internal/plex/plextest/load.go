@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -23,6 +24,23 @@ func (s *Server) occupy(r *http.Request) (release func(), ok bool) {
 	case <-s.f.done:
 	}
 	return nil, false
+}
+
+// excludedFields reads excludeFields, the attributes a client asks to be
+// left off metadata items ("requests, not guarantees": PMS's support is
+// partial; the fake honours it on section listings). Nil when absent.
+func excludedFields(q url.Values) map[string]bool {
+	v := q.Get("excludeFields")
+	if v == "" {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, name := range strings.Split(v, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			m[name] = true
+		}
+	}
+	return m
 }
 
 // gzipMin is the smallest body compressed: below it the gzip header and

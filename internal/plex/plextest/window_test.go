@@ -178,3 +178,47 @@ func TestGzipWhenAccepted(t *testing.T) {
 		t.Errorf("logged bytes %d / %d for bodies of %d / %d", log[0].Bytes, log[1].Bytes, len(plain.body), len(zipped.body))
 	}
 }
+
+func TestExcludeFieldsLeavesItemAttributesOff(t *testing.T) {
+	h := start(t, Options{Seed: 46, Tracks: 20})
+	o := h.f.Owned()
+	base := "/library/sections/1/all?type=10&X-Plex-Container-Start=0&X-Plex-Container-Size=5"
+	type page struct {
+		MediaContainer struct {
+			TotalSize int              `json:"totalSize"`
+			Title1    string           `json:"title1"`
+			Metadata  []map[string]any `json:"Metadata"`
+		}
+	}
+	get := func(path string) page {
+		var p page
+		r := h.do(req{url: o.URL(ConnLocal) + path, token: o.AccessToken()})
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	fp := get(base)
+	sp := get(base + "&excludeFields=parentThumb,grandparentKey,title1")
+	full, slim := fp.MediaContainer, sp.MediaContainer
+	if slim.Title1 == "" {
+		t.Error("excludeFields reached the container's attributes")
+	}
+	if len(slim.Metadata) != 5 || slim.TotalSize != full.TotalSize {
+		t.Fatalf("slim listing: %d items of %d", len(slim.Metadata), slim.TotalSize)
+	}
+	for i, it := range slim.Metadata {
+		if _, ok := it["parentThumb"]; ok {
+			t.Errorf("item %d kept parentThumb", i)
+		}
+		if _, ok := it["grandparentKey"]; ok {
+			t.Errorf("item %d kept grandparentKey", i)
+		}
+		if it["ratingKey"] != full.Metadata[i]["ratingKey"] || it["title"] != full.Metadata[i]["title"] {
+			t.Errorf("item %d lost fields it was not asked to", i)
+		}
+		if _, ok := full.Metadata[i]["parentThumb"]; !ok {
+			t.Errorf("item %d: no parentThumb without excludeFields", i)
+		}
+	}
+}
