@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"syscall"
 	"strconv"
 	"strings"
 	"time"
@@ -181,14 +183,25 @@ func (s *Server) probe(ctx context.Context) ([]string, error) {
 // probeOne checks that base answers /identity as the expected server. A
 // 429 means the server is there but rate-limiting us: the probe waits the
 // pause out like any request (ProbeTimeout bounds each attempt, not the
-// wait) and asks again.
+// wait) and asks again. An answer lost on the way (connection reset, body
+// cut short) is asked again too; a refused or silent address is not: it
+// is down, and asking again would only slow the choice.
 func (s *Server) probeOne(ctx context.Context, base string) error {
 	const tries = 3
 	var wb waitBudget
 	for i := 0; ; i++ {
 		limited, ra, err := s.probeAttempt(ctx, base, &wb)
-		if !limited || i == tries-1 {
+		if i == tries-1 || ctx.Err() != nil {
 			return err
+		}
+		if !limited {
+			if err == nil || !probeLost(err) {
+				return err
+			}
+			if err := s.c.clock.Sleep(ctx, backoff(i, s.c.maxWait)); err != nil {
+				return err
+			}
+			continue
 		}
 		hasRA := ra > 0
 		if !hasRA {
@@ -200,6 +213,16 @@ func (s *Server) probeOne(ctx context.Context, base string) error {
 			s.c.paused.Add(int64(added))
 		}
 	}
+}
+
+// probeLost reports a probe whose answer was lost on the way, rather than
+// an address that is down or a wrong answer.
+func probeLost(err error) bool {
+	var ne net.Error
+	if notSent(err) || (errors.As(err, &ne) && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func (s *Server) probeAttempt(ctx context.Context, base string, wb *waitBudget) (limited bool, ra time.Duration, err error) {

@@ -152,7 +152,7 @@ func (c *Client) acquire(ctx context.Context, g *gate, base string, slot bool, w
 			}
 		}
 		t := ticket{g: g, c: c, slot: slot}
-		c.inflight.Add(1)
+		c.busy(1)
 		if slot {
 			g.inflight++
 			t.inflight = g.inflight
@@ -164,7 +164,7 @@ func (c *Client) acquire(ctx context.Context, g *gate, base string, slot bool, w
 
 // done returns the ticket's slot.
 func (t ticket) done() {
-	t.c.inflight.Add(-1)
+	t.c.busy(-1)
 	if !t.slot {
 		return
 	}
@@ -173,6 +173,36 @@ func (t ticket) done() {
 	g.inflight--
 	g.broadcast()
 	g.mu.Unlock()
+}
+
+// busy counts requests let go by a gate and not yet handled.
+func (c *Client) busy(delta int64) {
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	c.inflight += delta
+	if c.inflight == 0 && c.idle != nil {
+		close(c.idle)
+		c.idle = nil
+	}
+}
+
+// Idle returns a channel that is closed once no request is on the wire:
+// none let go by the client's gates and not yet handled (its outcome,
+// such as a pause a 429 asked for, recorded). It is closed already when
+// none is. Tests with a virtual clock use it to move time only while
+// nothing is on the wire.
+func (c *Client) Idle() <-chan struct{} {
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	if c.inflight == 0 {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	if c.idle == nil {
+		c.idle = make(chan struct{})
+	}
+	return c.idle
 }
 
 // broadcast wakes every request waiting for a slot; g.mu held.

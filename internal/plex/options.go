@@ -105,7 +105,11 @@ type Client struct {
 	gatesMu sync.Mutex
 	gates   map[string]*gate
 
-	requests, retries, rateLimited, stalls, paused, inflight atomic.Int64
+	requests, retries, rateLimited, stalls, paused atomic.Int64
+
+	idleMu   sync.Mutex
+	inflight int64
+	idle     chan struct{} // closed when inflight drops to 0
 }
 
 // Stats are cumulative counters of a Client.
@@ -121,7 +125,13 @@ type Stats struct {
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
 	return Stats{Requests: c.requests.Load(), Retries: c.retries.Load(), RateLimited: c.rateLimited.Load(),
-		Paused: time.Duration(c.paused.Load()), Stalls: c.stalls.Load(), InFlight: c.inflight.Load()}
+		Paused: time.Duration(c.paused.Load()), Stalls: c.stalls.Load(), InFlight: c.inFlight()}
+}
+
+func (c *Client) inFlight() int64 {
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	return c.inflight
 }
 
 // New validates o and builds a Client. Plex URLs must be https; plain http
