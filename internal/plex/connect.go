@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"syscall"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
