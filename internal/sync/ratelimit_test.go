@@ -117,6 +117,7 @@ func stormSync(t *testing.T, rps float64) {
 		t.Fatal(err)
 	}
 	begin := time.Now()
+	var reported int64
 	for _, srv := range servers {
 		r, err := syncer.Server(context.Background(), srv, true)
 		if err != nil {
@@ -125,6 +126,7 @@ func stormSync(t *testing.T, rps float64) {
 		if len(r.Problems) != 0 {
 			t.Fatalf("sync %s partial: %v", srv.Resource().Name, r.Err())
 		}
+		reported += r.RateLimited
 	}
 	synced := time.Since(begin)
 	assertMirror(t, d, f)
@@ -159,6 +161,9 @@ func stormSync(t *testing.T, rps float64) {
 	st := c.Stats()
 	t.Logf("%d requests, %d windows (%d dated), %d refused as in flight when a window opened, %d inside a window; client: %d 429s, paused %v",
 		len(f.Requests()), len(ws), dated, refused, inside, st.RateLimited, st.Paused)
+	if reported == 0 || reported > st.RateLimited {
+		t.Errorf("results report %d 429s, the client counted %d", reported, st.RateLimited)
+	}
 	if st.Paused < time.Duration(len(ws)-refused)*time.Second/2 {
 		t.Errorf("client paused %v for %d windows", st.Paused, len(ws))
 	}

@@ -87,8 +87,13 @@ type Result struct {
 	Counts            map[string]*Counts // by table name
 	Skipped           int                // sections and playlists skipped as unchanged
 	Requests, Retries int64
-	Duration          time.Duration
-	Problems          []error // parts that failed; the run is partial
+	// RateLimited counts the 429s of the pass and Paused the silence they
+	// asked for: a rate-limited pass slows down and completes, and says by
+	// how much here.
+	RateLimited int64
+	Paused      time.Duration
+	Duration    time.Duration
+	Problems    []error // parts that failed; the run is partial
 
 	// mu guards Problems and Skipped while sections and playlists are
 	// synced side by side; each Counts entry has a single writer.
@@ -161,6 +166,11 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 
 	after := s.client.Stats()
 	r.Requests, r.Retries = after.Requests-before.Requests, after.Retries-before.Retries
+	r.RateLimited, r.Paused = after.RateLimited-before.RateLimited, after.Paused-before.Paused
+	if r.RateLimited > 0 {
+		s.o.Logger.Info("server rate-limited this pass; waited it out", "server", r.Server,
+			"rate_limited", r.RateLimited, "paused", r.Paused.Round(time.Millisecond))
+	}
 	r.Duration = s.o.Now().Sub(start)
 	run := db.Run{ID: runID, Requests: r.Requests, Retries: r.Retries, FinishedAt: s.o.Now().Unix(), Status: "ok"}
 	t := r.Totals()
