@@ -107,7 +107,7 @@ func (c *Client) do(ctx context.Context, ep endpoint, r *request) (*response, er
 		if at.resp != nil {
 			ra, hasRA = ParseRetryAfter(at.resp.header.Get("Retry-After"), c.clock.Now())
 		}
-		g.observe(sample{now: at.end, class: class, rtt: at.rtt, bytes: at.bytes, inflight: t.inflight,
+		g.observe(sample{now: at.end, class: class, rtt: at.ttfb, bytes: at.bytes, inflight: t.inflight,
 			overload: o == outTooMany || o == outUnavailable || o == outStalled})
 		if o == outOK && class != "" {
 			c.lat.add(base+"\x00"+class, at.rtt)
@@ -193,9 +193,13 @@ func requestClass(r *request) string {
 // attemptResult is one attempt: the response or transport error, and what
 // it says about the connection.
 type attemptResult struct {
-	resp    *response
-	err     error
-	rtt     time.Duration // until the body was read (real time)
+	resp *response
+	err  error
+	rtt  time.Duration // until the body was read (real time)
+	// ttfb is until the response headers came: PMS builds a whole page
+	// before it answers, so this is the server's share, without the time
+	// this process took to read the body (which a busy CPU here inflates).
+	ttfb    time.Duration
 	end     time.Time
 	bytes   int
 	stalled bool          // the stall timeout (not the fixed one) ran out
@@ -230,6 +234,7 @@ func (c *Client) send(ctx context.Context, r *request, u *url.URL, base, class s
 	}
 	c.requests.Add(1)
 	hr, err := c.hc.Do(req)
+	res.ttfb = time.Since(start)
 	if err != nil {
 		c.logRequest(ctx, r.method, safeURL, 0, start, attempt, 0, err)
 		res.err = &requestError{Method: r.method, URL: safeURL, Err: unwrapURLError(err)}
