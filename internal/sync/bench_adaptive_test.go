@@ -161,12 +161,20 @@ func BenchmarkAdaptive(b *testing.B) {
 	if v := os.Getenv("PLEXM8_BENCH_TRACKS"); v != "" {
 		fmt.Sscan(v, &tracks)
 	}
-	sweep := []setting{{name: "defaults"}}
+	// The defaults run first, in the middle and last, and their best is
+	// compared with the best fixed setting: the machine is noisy, and the
+	// best of twelve noisy runs would otherwise be held against a single one.
+	def := setting{name: "defaults"}
+	sweep := []setting{def}
 	for _, ps := range []int{200, 500, 1000} {
 		for _, conc := range []int{1, 2, 4, 8} {
 			sweep = append(sweep, setting{name: fmt.Sprintf("page=%d/conc=%d", ps, conc), pageSize: ps, conc: conc})
 		}
+		if ps == 500 {
+			sweep = append(sweep, def)
+		}
 	}
+	sweep = append(sweep, def)
 	for _, p := range benchProfiles(tracks) {
 		b.Run(p.name, func(b *testing.B) {
 			f, err := plextest.Start(p.opts)
@@ -174,17 +182,21 @@ func BenchmarkAdaptive(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer f.Close()
+			// Warm up: the fake builds its sorted listings on first use.
+			fullSync(b, f, setting{name: "warm-up", pageSize: 1000, conc: 2})
 			for range b.N {
-				var def runResult
+				def := runResult{dur: time.Hour}
 				best, bestName := runResult{dur: time.Hour}, ""
 				var single runResult
 				for _, st := range sweep {
 					r := fullSync(b, f, st)
 					rate := float64(tracks) / r.dur.Seconds()
-					b.Logf("%-14s %-18s %8.0f tracks/s  %4d requests  median page %6.1f ms (headers %6.1f ms)  limit %d",
+					fmt.Fprintf(os.Stderr, "%-14s %-18s %8.0f tracks/s  %4d requests  median page %6.1f ms (headers %6.1f ms)  limit %d\n",
 						p.name, st.name, rate, r.requests, float64(r.median)/1e6, float64(r.ttfb)/1e6, r.limit)
 					if st.conc == 0 {
-						def = r
+						if r.dur < def.dur {
+							def = r
+						}
 						continue
 					}
 					if r.dur < best.dur {
@@ -195,7 +207,7 @@ func BenchmarkAdaptive(b *testing.B) {
 					}
 				}
 				share := best.dur.Seconds() / def.dur.Seconds()
-				b.Logf("%s: defaults %.0f tracks/s = %.0f%% of the best fixed (%s, %.0f tracks/s); median page %.1f ms vs %.1f ms alone (%.2f×), headers %.1f vs %.1f ms (%.2f×)",
+				fmt.Fprintf(os.Stderr, "%s: defaults %.0f tracks/s = %.0f%% of the best fixed (%s, %.0f tracks/s); median page %.1f ms vs %.1f ms alone (%.2f×), headers %.1f vs %.1f ms (%.2f×)\n",
 					p.name, float64(tracks)/def.dur.Seconds(), 100*share, bestName, float64(tracks)/best.dur.Seconds(),
 					float64(def.median)/1e6, float64(single.median)/1e6, float64(def.median)/float64(single.median),
 					float64(def.ttfb)/1e6, float64(single.ttfb)/1e6, float64(def.ttfb)/float64(single.ttfb))
