@@ -3,8 +3,6 @@ package plex
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -61,13 +59,6 @@ func (c *Client) gateFor(key, name string, adaptive bool) *gate {
 // check) go at once; beyond it they are paced.
 const tvBurst = 5
 
-func hostKey(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
-}
 
 // ticket is one request let through acquire.
 type ticket struct {
