@@ -59,7 +59,6 @@ func (c *Client) gateFor(key, name string, adaptive bool) *gate {
 // check) go at once; beyond it they are paced.
 const tvBurst = 5
 
-
 // ticket is one request let through acquire.
 type ticket struct {
 	g        *gate
