@@ -183,7 +183,8 @@ func TestContractGzip(t *testing.T) {
 	s := e.server(t, owned)
 	e.f.Inject(plextest.Fault{Host: owned.MachineID(), Path: "/library/sections/1/all", Times: 1, Truncate: true})
 	var n int
-	for p, err := range s.Walk(context.Background(), plex.SectionItems("1", plex.TypeTrack), 200) {
+	for start := 0; start < 400; start += 200 {
+		p, err := s.Page(context.Background(), plex.SectionItems("1", plex.TypeTrack), start, 200)
 		if err != nil {
 			t.Fatal(err)
 		}
