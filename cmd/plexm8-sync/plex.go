@@ -31,6 +31,7 @@ func (a *app) newPlexClient(cfg *config.Config) (*plex.Client, error) {
 			DeviceName: cfg.Plex.DeviceName,
 		},
 		RequestsPerSecond: cfg.Plex.RequestsPerSecond,
+		MaxConcurrency:    cfg.Plex.Concurrency,
 		Logger:            a.Logger(),
 	}
 	for _, f := range a.plexOptions {

@@ -48,9 +48,13 @@ type Plex struct {
 	DeviceName string `yaml:"device_name"`
 	// PageSize is the number of items per page, 1..1000.
 	PageSize int `yaml:"page_size"`
-	// RequestsPerSecond bounds the request rate, > 0.
+	// RequestsPerSecond is an optional hard cap on the request rate to each
+	// media server, >= 0; 0 means no cap (the adaptive concurrency limit
+	// sets the pace). plex.tv is always paced.
 	RequestsPerSecond float64 `yaml:"requests_per_second"`
-	// Concurrency is the number of page fetches in flight per server, 1..16.
+	// Concurrency is the most requests in flight per server, 1..16: the
+	// upper bound of the adaptive limit, and the number of page fetchers
+	// per listing.
 	Concurrency int `yaml:"concurrency"`
 	// Servers restricts the mirror to these server names or machine
 	// identifiers; empty means all servers of the account.
@@ -93,9 +97,9 @@ const (
 	DefaultTVURL             = "https://plex.tv/api/v2"
 	DefaultClientsURL        = "https://clients.plex.tv/api/v2"
 	DefaultProduct           = "PlexM8"
-	DefaultPageSize          = 200
-	DefaultRequestsPerSecond = 10.0
-	DefaultConcurrency       = 4
+	DefaultPageSize          = 1000
+	DefaultRequestsPerSecond = 0.0 // no cap
+	DefaultConcurrency       = 8
 	DefaultBackupKeep        = 14
 	DefaultLogLevel          = "info"
 	DefaultLogFormat         = "auto"

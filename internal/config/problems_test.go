@@ -83,7 +83,7 @@ func TestProblemMessages(t *testing.T) {
 		},
 		"requests_per_second": {
 			yaml: "plex:\n  requests_per_second: -1\n",
-			want: `config.yaml:2: plex.requests_per_second: -1 is out of range; allowed any finite number greater than 0, such as 10 or 0.5`,
+			want: `config.yaml:2: plex.requests_per_second: -1 is out of range; allowed 0 (no cap) or any finite number greater than 0, such as 10 or 0.5`,
 		},
 		"backup keep": {
 			yaml: "backup:\n  keep: 0\n",

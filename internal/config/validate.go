@@ -28,8 +28,8 @@ func (c *Config) validate(ps *problems) {
 	if p.PageSize < minPageSize || p.PageSize > maxPageSize {
 		ps.at("plex.page_size", "plex.page_size: %d is out of range; allowed %d to %d", p.PageSize, minPageSize, maxPageSize)
 	}
-	if !(p.RequestsPerSecond > 0) || math.IsInf(p.RequestsPerSecond, 0) {
-		ps.at("plex.requests_per_second", "plex.requests_per_second: %v is out of range; allowed any finite number greater than 0, such as 10 or 0.5", p.RequestsPerSecond)
+	if !(p.RequestsPerSecond >= 0) || math.IsInf(p.RequestsPerSecond, 0) {
+		ps.at("plex.requests_per_second", "plex.requests_per_second: %v is out of range; allowed 0 (no cap) or any finite number greater than 0, such as 10 or 0.5", p.RequestsPerSecond)
 	}
 	if p.Concurrency < minConcurrency || p.Concurrency > maxConcurrency {
 		ps.at("plex.concurrency", "plex.concurrency: %d is out of range; allowed %d to %d", p.Concurrency, minConcurrency, maxConcurrency)

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -150,11 +152,9 @@ func (s *Server) probe(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("%w %q: no usable connection (%s); set the server's URL in the config if plex.tv does not list one",
 			ErrNoConnection, s.res.Name, strings.Join(skipped, "; "))
 	}
-	pctx, cancel := context.WithTimeout(ctx, s.c.probeTimeout)
-	defer cancel()
 	results := make(chan probeResult, len(cands))
 	for i, cd := range cands {
-		go func() { results <- probeResult{i, s.probeOne(pctx, cd.uri)} }()
+		go func() { results <- probeResult{i, s.probeOne(ctx, cd.uri)} }()
 	}
 	errs := make([]error, len(cands))
 	for range cands {
@@ -180,19 +180,67 @@ func (s *Server) probe(ctx context.Context) ([]string, error) {
 	return ok, nil
 }
 
-// probeOne checks that base answers /identity as the expected server.
+// probeOne checks that base answers /identity as the expected server. A
+// 429 means the server is there but rate-limiting us: the probe waits the
+// pause out like any request (ProbeTimeout bounds each attempt, not the
+// wait) and asks again. An answer lost on the way (connection reset, body
+// cut short) is asked again too; a refused or silent address is not: it
+// is down, and asking again would only slow the choice.
 func (s *Server) probeOne(ctx context.Context, base string) error {
+	const tries = 3
+	var wb waitBudget
+	for i := 0; ; i++ {
+		limited, ra, err := s.probeAttempt(ctx, base, &wb)
+		if i == tries-1 || ctx.Err() != nil {
+			return err
+		}
+		if !limited {
+			if err == nil || !probeLost(err) {
+				return err
+			}
+			if err := s.c.clock.Sleep(ctx, backoff(i, s.c.maxWait)); err != nil {
+				return err
+			}
+			continue
+		}
+		hasRA := ra > 0
+		if !hasRA {
+			ra = backoff(i, s.c.maxWait)
+		}
+		now := s.c.clock.Now()
+		if added := s.gt.pause(now, now.Add(ra)); added > 0 {
+			s.c.rateLimited.Add(1)
+			s.c.paused.Add(int64(added))
+		}
+	}
+}
+
+// probeLost reports a probe whose answer was lost on the way, rather than
+// an address that is down or a wrong answer.
+func probeLost(err error) bool {
+	var ne net.Error
+	if notSent(err) || (errors.As(err, &ne) && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+func (s *Server) probeAttempt(ctx context.Context, base string, wb *waitBudget) (limited bool, ra time.Duration, err error) {
 	c := s.c
 	u, err := url.Parse(base + "/identity")
 	if err != nil {
-		return err
+		return false, 0, err
 	}
-	if err := c.waitGate(ctx, c.gate(u)); err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	t, err := c.acquire(ctx, s.gt, base, false, wb)
 	if err != nil {
-		return err
+		return false, 0, err
+	}
+	defer func() { t.done() }()
+	pctx, cancel := context.WithTimeout(ctx, c.probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return false, 0, err
 	}
 	c.setHeaders(req.Header, noToken)
 	start := time.Now()
@@ -200,23 +248,35 @@ func (s *Server) probeOne(ctx context.Context, base string) error {
 	hr, err := c.hc.Do(req)
 	if err != nil {
 		c.logRequest(ctx, http.MethodGet, u.String(), 0, start, 0, 0, err)
-		return unwrapURLError(err)
+		return false, 0, unwrapURLError(err)
 	}
 	defer hr.Body.Close()
 	body, err := readBody(hr, 1<<20)
 	c.logRequest(ctx, http.MethodGet, u.String(), hr.StatusCode, start, 0, len(body), err)
 	if err != nil {
-		return err
+		return false, 0, err
+	}
+	if hr.StatusCode == http.StatusTooManyRequests {
+		d, _ := ParseRetryAfter(hr.Header.Get("Retry-After"), c.clock.Now())
+		if d > 0 {
+			// Record the pause before the ticket is given back.
+			now := c.clock.Now()
+			if added := s.gt.pause(now, now.Add(d)); added > 0 {
+				c.rateLimited.Add(1)
+				c.paused.Add(int64(added))
+			}
+		}
+		return true, d, fmt.Errorf("status %d (rate limited)", hr.StatusCode)
 	}
 	if hr.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", hr.StatusCode)
+		return false, 0, fmt.Errorf("status %d", hr.StatusCode)
 	}
 	var w container
 	if err := json.Unmarshal(body, &w); err != nil || w.MediaContainer == nil {
-		return errors.New("answer is not a Plex identity")
+		return false, 0, errors.New("answer is not a Plex identity")
 	}
 	if got := w.MediaContainer.MachineIdentifier.V; got != s.res.ClientIdentifier {
-		return fmt.Errorf("a different server answers there (machineIdentifier %q)", got)
+		return false, 0, fmt.Errorf("a different server answers there (machineIdentifier %q)", got)
 	}
-	return nil
+	return false, 0, nil
 }

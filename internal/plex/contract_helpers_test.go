@@ -75,12 +75,18 @@ func (l *sentLog) all() []sent {
 // token.
 func newEnv(t *testing.T, fo plextest.Options, recordClock bool, mod func(*plex.Options)) *env {
 	t.Helper()
+	clk := plex.NewFakeClock(clockStart)
+	if fo.WindowClock == nil {
+		// Rate-limit windows run on the client's clock, so sleeping out a
+		// Retry-After really ends the window.
+		fo.WindowClock = clk.Now
+	}
 	f, err := plextest.Start(fo)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	e := &env{f: f, clock: plex.NewFakeClock(clockStart), sent: &sentLog{}, tok: secret.New(f.AccountToken())}
+	e := &env{f: f, clock: clk, sent: &sentLog{}, tok: secret.New(f.AccountToken())}
 	o := plex.Options{
 		TVURL: f.TVURL(), ClientsURL: f.ClientsURL(), Identity: identity, RootCAs: f.RootCAs(),
 		Clock: e.clock, Timeout: 10 * time.Second, ProbeTimeout: 3 * time.Second,

@@ -52,18 +52,34 @@ type endpoint interface {
 	// failed reports a connection-level failure (transport error, 503) of
 	// base and returns true when another connection can be used at once.
 	failed(base string) bool
+	// gate is the gate of the service behind the endpoint.
+	gate() *gate
 }
 
-type fixedEndpoint string
+type fixedEndpoint struct {
+	url string
+	c   *Client
+}
 
-func (f fixedEndpoint) base(context.Context) (string, error) { return string(f), nil }
+func (f fixedEndpoint) base(context.Context) (string, error) { return f.url, nil }
 func (fixedEndpoint) failed(string) bool                     { return false }
 
-// do sends r with rate limiting, retries and failover, and returns a 2xx
-// response with its body fully read (so a body cut short is a retryable
-// transport error, not a decode error).
+// gate: plex.tv and clients.plex.tv are one service, paced and paused
+// together.
+func (f fixedEndpoint) gate() *gate { return f.c.gateFor("plex.tv", "plex.tv", false) }
+
+// do sends r with pacing, retries and failover, and returns a 2xx response
+// with its body fully read (so a body cut short is a retryable transport
+// error, not a decode error). Each attempt is classified (classify) and the
+// retry policy (policy) says what follows.
 func (c *Client) do(ctx context.Context, ep endpoint, r *request) (*response, error) {
-	mayHaveArrived := false
+	var (
+		wb             waitBudget
+		mayHaveArrived bool
+		tries          int // attempts counted against MaxRetries
+	)
+	g := ep.gate()
+	class := requestClass(r)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			c.retries.Add(1)
@@ -79,101 +95,151 @@ func (c *Client) do(ctx context.Context, ep endpoint, r *request) (*response, er
 		if len(r.query) > 0 {
 			u.RawQuery = r.query.Encode()
 		}
-		g := c.gate(u)
-		if err := c.waitGate(ctx, g); err != nil {
+		t, err := c.acquire(ctx, g, base, true, &wb)
+		if err != nil {
 			return nil, fmt.Errorf("plex: %s %s: %w", r.method, redactURL(u), err)
 		}
-		resp, err := c.send(ctx, r, u, attempt)
+		at := c.send(ctx, r, u, base, class, attempt)
 
-		var (
-			retry, failover bool
-			wait            = time.Duration(-1) // -1: back off
-			final           error
-		)
-		switch {
-		case err != nil:
-			if ctx.Err() != nil || errors.Is(err, ErrTooLarge) {
-				return nil, err
-			}
-			unsent := notSent(err)
-			retry = r.mode == retryIdempotent || unsent
-			failover = true
-			mayHaveArrived = mayHaveArrived || !unsent
-			final = err
-		case resp.status >= 200 && resp.status < 300:
-			return resp, nil
-		default:
-			final = c.statusError(r, resp)
-			switch resp.status {
-			case http.StatusTooManyRequests:
-				// 429 means the request was refused, so even a create can be
-				// resent. The pause applies to every request to the host; the
-				// next attempt sleeps it out in waitGate.
-				retry = true
-				now := c.clock.Now()
-				d, ok := ParseRetryAfter(resp.header.Get("Retry-After"), now)
-				if !ok {
-					d = backoff(attempt, c.maxWait)
-				}
-				g.pause(now.Add(d))
-				wait = 0
-			case http.StatusServiceUnavailable:
-				retry = r.mode == retryIdempotent
-				failover = true
-				if d, ok := ParseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now()); ok {
-					wait = d
-				}
-			case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-				retry = r.mode == retryIdempotent
-				mayHaveArrived = true
-			case http.StatusNotFound:
-				if r.method == http.MethodDelete && mayHaveArrived {
-					// An earlier attempt probably deleted it.
-					return resp, nil
-				}
-			}
+		o := classify(ctx, at.resp, at.err, at.stalled)
+		var ra time.Duration
+		hasRA := false
+		if at.resp != nil {
+			ra, hasRA = ParseRetryAfter(at.resp.header.Get("Retry-After"), c.clock.Now())
+		}
+		g.observe(sample{now: at.end, class: class, rtt: at.ttfb, bytes: at.bytes, inflight: t.inflight,
+			overload: o == outTooMany || o == outUnavailable || o == outStalled})
+		if o == outOK && class != "" {
+			c.lat.add(base+"\x00"+class, at.rtt)
+		}
+		act := policy(o, r.mode, r.method == http.MethodDelete, mayHaveArrived, hasRA)
+		if act.pause {
+			// Before the slot is given back: a request let go after this
+			// attempt must find the pause in force.
+			c.pauseService(ctx, g, r, u, ra, hasRA, tries+1)
+		}
+		if act.pauseConn && hasRA {
+			g.pauseConn(base, c.clock.Now().Add(ra))
+		}
+		t.done()
+		if act.success {
+			return at.resp, nil
+		}
+		final := at.err
+		if final == nil {
+			final = c.statusError(r, at.resp)
+		}
+		if o == outFatal {
+			return nil, final
+		}
+		mayHaveArrived = mayHaveArrived || act.arrived
+		if act.budget {
+			tries++
 		}
 		// A connection-level failure moves a server to its next connection
 		// even when this request is not retried, so later ones go there.
-		switched := failover && ep.failed(base)
-		if !retry || attempt >= c.maxRetries {
+		switched := act.failover && ep.failed(base)
+		if o == outStalled {
+			c.log.LogAttrs(ctx, slog.LevelWarn, "plex: connection stopped answering; moving to the next one",
+				slog.String("server", g.name), slog.String("url", redactURL(u)),
+				slog.Duration("waited", at.timeout), slog.Duration("p95", at.p95), slog.Bool("next_connection", switched))
+		}
+		if !act.retry || tries > c.maxRetries {
 			return nil, final
 		}
-		if switched {
-			continue
+		if switched || act.pause || (act.pauseConn && hasRA) {
+			continue // acquire waits out any pause before the next attempt
 		}
-		if wait < 0 {
-			wait = backoff(attempt, c.maxWait)
-		}
-		if wait > c.maxWait {
-			return nil, fmt.Errorf("%w: asked to wait %s: %w", ErrRateLimited, wait.Round(time.Second), final)
-		}
-		if wait > 0 {
-			if err := c.clock.Sleep(ctx, wait); err != nil {
-				return nil, fmt.Errorf("%w (while waiting to retry after: %w)", err, final)
-			}
+		if err := c.clock.Sleep(ctx, backoff(tries-1, c.maxWait)); err != nil {
+			return nil, fmt.Errorf("%w (while waiting to retry after: %w)", err, final)
 		}
 	}
 }
 
+// pauseService records a 429: the whole service is held back until its
+// Retry-After, or for a backoff when it named none.
+func (c *Client) pauseService(ctx context.Context, g *gate, r *request, u *url.URL, ra time.Duration, hasRA bool, tries int) {
+	c.rateLimited.Add(1)
+	if !hasRA {
+		ra = backoff(max(tries-1, 0), c.maxWait)
+	}
+	now := c.clock.Now()
+	if added := g.pause(now, now.Add(ra)); added > 0 {
+		c.paused.Add(int64(added))
+		c.log.LogAttrs(ctx, slog.LevelInfo, "plex: rate limited; holding every request to it",
+			slog.String("server", g.name), slog.String("method", r.method), slog.String("url", redactURL(u)),
+			slog.Duration("pause", ra), slog.Bool("retry_after", hasRA))
+	}
+}
+
+// requestClass groups requests whose latency is comparable: one path with
+// one set of parameters, whatever page it asks for. Only reads have one.
+func requestClass(r *request) string {
+	if r.method != http.MethodGet {
+		return ""
+	}
+	if _, paged := r.query["X-Plex-Container-Start"]; !paged {
+		return r.path + "?" + r.query.Encode()
+	}
+	q := make(url.Values, len(r.query))
+	for k, v := range r.query {
+		if k != "X-Plex-Container-Start" {
+			q[k] = v
+		}
+	}
+	return r.path + "?" + q.Encode()
+}
+
+// attemptResult is one attempt: the response or transport error, and what
+// it says about the connection.
+type attemptResult struct {
+	resp *response
+	err  error
+	rtt  time.Duration // until the body was read (real time)
+	// ttfb is until the response headers came: PMS builds a whole page
+	// before it answers, so this is the server's share, without the time
+	// this process took to read the body (which a busy CPU here inflates).
+	ttfb    time.Duration
+	end     time.Time
+	bytes   int
+	stalled bool          // the stall timeout (not the fixed one) ran out
+	timeout time.Duration // the attempt's timeout
+	p95     time.Duration // the latency it was derived from, if any
+}
+
 // send makes one attempt and reads the whole body within the attempt's
-// timeout.
-func (c *Client) send(ctx context.Context, r *request, u *url.URL, attempt int) (*response, error) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+// timeout: the fixed Timeout, or less once this kind of request has a
+// latency history on this connection (stall detection).
+func (c *Client) send(ctx context.Context, r *request, u *url.URL, base, class string, attempt int) attemptResult {
+	timeout, p95, derived := c.attemptTimeout(base, class)
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	safeURL := redactURL(u)
+	res := attemptResult{timeout: timeout, p95: p95}
 	req, err := http.NewRequestWithContext(actx, r.method, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("plex: build request %s %s: %w", r.method, safeURL, err)
+		res.err = fmt.Errorf("plex: build request %s %s: %w", r.method, safeURL, err)
+		return res
 	}
 	c.setHeaders(req.Header, r.token)
 
 	start := time.Now()
+	finish := func() {
+		res.end = time.Now()
+		res.rtt = res.end.Sub(start)
+		res.stalled = res.err != nil && derived && ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded)
+		if res.stalled {
+			c.stalls.Add(1)
+		}
+	}
 	c.requests.Add(1)
 	hr, err := c.hc.Do(req)
+	res.ttfb = time.Since(start)
 	if err != nil {
 		c.logRequest(ctx, r.method, safeURL, 0, start, attempt, 0, err)
-		return nil, &requestError{Method: r.method, URL: safeURL, Err: unwrapURLError(err)}
+		res.err = &requestError{Method: r.method, URL: safeURL, Err: unwrapURLError(err)}
+		finish()
+		return res
 	}
 	defer hr.Body.Close()
 	limit := r.limit
@@ -182,13 +248,17 @@ func (c *Client) send(ctx context.Context, r *request, u *url.URL, attempt int) 
 	}
 	body, err := readBody(hr, limit)
 	c.logRequest(ctx, r.method, safeURL, hr.StatusCode, start, attempt, len(body), err)
-	if err != nil {
-		if errors.Is(err, ErrTooLarge) {
-			return nil, fmt.Errorf("plex: %s %s: %w (limit %d bytes)", r.method, safeURL, ErrTooLarge, limit)
-		}
-		return nil, &requestError{Method: r.method, URL: safeURL, Err: fmt.Errorf("read body: %w", err)}
+	res.bytes = len(body)
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		res.err = fmt.Errorf("plex: %s %s: %w (limit %d bytes)", r.method, safeURL, ErrTooLarge, limit)
+	case err != nil:
+		res.err = &requestError{Method: r.method, URL: safeURL, Err: fmt.Errorf("read body: %w", err)}
+	default:
+		res.resp = &response{status: hr.StatusCode, header: hr.Header, body: body, url: safeURL}
 	}
-	return &response{status: hr.StatusCode, header: hr.Header, body: body, url: safeURL}, nil
+	finish()
+	return res
 }
 
 func (c *Client) setHeaders(h http.Header, tok secret.Value) {

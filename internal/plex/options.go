@@ -28,17 +28,40 @@ type Options struct {
 	// https://clients.plex.tv/api/v2.
 	TVURL, ClientsURL string
 	Identity          Identity
-	// RequestsPerSecond paces requests per host (scheme+host+port); 0 means
-	// unlimited.
+	// RequestsPerSecond is an optional hard cap on the request rate to each
+	// media server (all its connections together); 0 means no cap: the
+	// adaptive concurrency limit alone sets the pace.
 	RequestsPerSecond float64
+	// TVRequestsPerSecond paces plex.tv (which does rate-limit, at about 10
+	// requests/s in the field); 0 means the default, 2 per second after a
+	// burst of 5; negative means unpaced.
+	TVRequestsPerSecond float64
+	// MaxConcurrency is the upper bound of requests in flight to one media
+	// server (default 8). Below it the client adapts: it starts at 2, grows
+	// while latency stays near the best it has seen, and backs off when the
+	// server slows down, refuses (429, 503) or stalls.
+	MaxConcurrency int
+	// FixedConcurrency turns adaptation off: MaxConcurrency requests in
+	// flight, always (benchmarks compare against it).
+	FixedConcurrency bool
 	// MaxRetries is the retry budget of one request (default 5; negative
-	// means none).
+	// means none). Waiting out a 429 that named its Retry-After does not use
+	// it up; MaxRateLimitWait bounds that instead.
 	MaxRetries int
 	// MaxRetryWait caps one backoff wait (default 2m). A Retry-After longer
 	// than this abandons the request with ErrRateLimited instead.
 	MaxRetryWait time.Duration
+	// MaxRateLimitWait bounds the total time one request is held back by
+	// rate-limit pauses (default 15m); beyond it the request fails with
+	// ErrRateLimited. Stats.Paused reports the pauses.
+	MaxRateLimitWait time.Duration
 	// Timeout bounds one attempt of a request, body included (default 60s).
+	// Once a kind of request has a latency history on a connection, an
+	// attempt gets 4× its 95th percentile instead (never less than
+	// StallFloor): a connection that stops answering is left early.
 	Timeout time.Duration
+	// StallFloor is the least time an attempt gets (default 10s).
+	StallFloor time.Duration
 	// ProbeTimeout bounds one connection probe (default 3s).
 	ProbeTimeout time.Duration
 	// MaxResponseBytes bounds a response body (default 512 MiB).
@@ -68,28 +91,47 @@ type Client struct {
 	hc                *http.Client
 	clock             Clock
 	log               *slog.Logger
-	rps               float64
+	rps, tvRPS        float64
+	maxConc           int
+	fixedConc         bool
 	maxRetries        int
-	maxWait           time.Duration
+	maxWait, maxPause time.Duration
 	timeout           time.Duration
+	stallFloor        time.Duration
+	lat               latencies
 	probeTimeout      time.Duration
 	maxBytes          int64
 
 	gatesMu sync.Mutex
-	gates   map[string]*hostGate
+	gates   map[string]*gate
 
-	requests, retries atomic.Int64
+	requests, retries, rateLimited, stalls, paused atomic.Int64
+
+	idleMu   sync.Mutex
+	inflight int64
+	idle     chan struct{} // closed when inflight drops to 0
 }
 
 // Stats are cumulative counters of a Client.
 type Stats struct {
-	Requests int64 // HTTP attempts, probes and retries included
-	Retries  int64 // attempts after the first of a request
+	Requests    int64         // HTTP attempts, probes and retries included
+	Retries     int64         // attempts after the first of a request
+	RateLimited int64         // 429 answers
+	Paused      time.Duration // silence the services asked for, summed over their pauses
+	Stalls      int64         // attempts given up by stall detection
+	InFlight    int64         // requests let go and not yet finished, now
 }
 
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
-	return Stats{Requests: c.requests.Load(), Retries: c.retries.Load()}
+	return Stats{Requests: c.requests.Load(), Retries: c.retries.Load(), RateLimited: c.rateLimited.Load(),
+		Paused: time.Duration(c.paused.Load()), Stalls: c.stalls.Load(), InFlight: c.inFlight()}
+}
+
+func (c *Client) inFlight() int64 {
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+	return c.inflight
 }
 
 // New validates o and builds a Client. Plex URLs must be https; plain http
@@ -102,12 +144,17 @@ func New(o Options) (*Client, error) {
 		clock:        o.Clock,
 		log:          o.Logger,
 		rps:          o.RequestsPerSecond,
+		tvRPS:        o.TVRequestsPerSecond,
+		maxConc:      o.MaxConcurrency,
+		fixedConc:    o.FixedConcurrency,
 		maxRetries:   o.MaxRetries,
 		maxWait:      o.MaxRetryWait,
+		maxPause:     o.MaxRateLimitWait,
 		timeout:      o.Timeout,
+		stallFloor:   o.StallFloor,
 		probeTimeout: o.ProbeTimeout,
 		maxBytes:     o.MaxResponseBytes,
-		gates:        map[string]*hostGate{},
+		gates:        map[string]*gate{},
 	}
 	if c.tvURL == "" {
 		c.tvURL = defaultTVURL
@@ -127,6 +174,24 @@ func New(o Options) (*Client, error) {
 	}
 	if c.rps < 0 {
 		return nil, fmt.Errorf("plex: RequestsPerSecond %v is negative: use 0 for unlimited", c.rps)
+	}
+	switch {
+	case c.tvRPS == 0:
+		c.tvRPS = 2
+	case c.tvRPS < 0:
+		c.tvRPS = 0
+	}
+	if c.maxConc < 0 {
+		return nil, fmt.Errorf("plex: MaxConcurrency %d is negative: use 0 for the default (8)", c.maxConc)
+	}
+	if c.maxConc == 0 {
+		c.maxConc = 8
+	}
+	if c.maxPause <= 0 {
+		c.maxPause = 15 * time.Minute
+	}
+	if c.stallFloor <= 0 {
+		c.stallFloor = 10 * time.Second
 	}
 	if c.maxRetries == 0 {
 		c.maxRetries = 5

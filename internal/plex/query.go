@@ -23,12 +23,22 @@ type Query struct {
 }
 
 // SectionItems lists one type of item of a section, with their Guid[] ids.
+// Tracks, the bulk of a library, are asked to leave off the attributes the
+// mirror does not store (excludeFields, plex-api.md §4 "Response
+// Customization": a request, not a guarantee, so decoding never relies on
+// it).
 func SectionItems(sectionKey string, t ItemType) Query {
-	return Query{
-		Path:   "/library/sections/" + url.PathEscape(sectionKey) + "/all",
-		Params: url.Values{"type": {strconv.Itoa(int(t))}, "includeGuids": {"1"}},
+	p := url.Values{"type": {strconv.Itoa(int(t))}, "includeGuids": {"1"}}
+	if t == TypeTrack {
+		p.Set("excludeFields", trackExcludedFields)
 	}
+	return Query{Path: "/library/sections/" + url.PathEscape(sectionKey) + "/all", Params: p}
 }
+
+// trackExcludedFields are track attributes no column holds: links to the
+// item, its album and artist (the rating keys are kept), artwork, the
+// parents' guids and analysis versions.
+const trackExcludedFields = "key,parentKey,grandparentKey,thumb,parentThumb,grandparentThumb,art,parentGuid,grandparentGuid,musicAnalysisVersion"
 
 // AllPlaylists lists playlists of every type (audio, video, photo); type=15
 // keeps playlist folders out.

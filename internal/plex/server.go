@@ -23,6 +23,7 @@ const reprobeAfter = 10 * time.Minute
 type Server struct {
 	c        *Client
 	override string
+	gt       *gate
 
 	mu       sync.Mutex
 	res      Resource
@@ -46,7 +47,8 @@ type probeFlight struct {
 // from the config ("" for none); when set, it is the only connection tried.
 func (c *Client) Server(r Resource, override string) *Server {
 	r.Connections = slices.Clone(r.Connections)
-	return &Server{c: c, res: r, override: override, refreshing: make(chan struct{}, 1)}
+	return &Server{c: c, res: r, override: override, refreshing: make(chan struct{}, 1),
+		gt: c.gateFor("pms:"+r.ClientIdentifier, r.Name, true)}
 }
 
 // Resource returns the resource the server was made from, with the access
@@ -141,6 +143,10 @@ func (s *Server) failed(base string) bool {
 	}
 	return s.cur < len(s.conns)
 }
+
+// gate implements endpoint: one per server, whichever connection is in
+// use, keyed by its machine identifier.
+func (s *Server) gate() *gate { return s.gt }
 
 func (s *Server) token() secret.Value {
 	s.mu.Lock()

@@ -44,7 +44,7 @@ type wirePIN struct {
 }
 
 func (c *Client) tv(ctx context.Context, base, method, path string, q url.Values, tok secret.Value, mode retryMode, out any) (*response, error) {
-	resp, err := c.do(ctx, fixedEndpoint(base), &request{
+	resp, err := c.do(ctx, fixedEndpoint{url: base, c: c}, &request{
 		method: method, path: path, query: q, token: tok, mode: mode, tv: true, limit: min(c.maxBytes, tvMaxBytes),
 	})
 	if err != nil {

@@ -19,8 +19,8 @@ import (
 
 // Options tune a Syncer. Zero values take the defaults.
 type Options struct {
-	PageSize    int // items per request; default 200
-	Concurrency int // pages in flight per listing; default 4
+	PageSize    int // items per request; default 1000
+	Concurrency int // page fetchers per listing; default 8 (the client's limiter gates them)
 	BatchRows   int // rows per write transaction; default 100000
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -44,10 +44,10 @@ type Syncer struct {
 // New returns a Syncer writing to d through client's servers.
 func New(d *db.DB, client *plex.Client, o Options) *Syncer {
 	if o.PageSize <= 0 {
-		o.PageSize = 200
+		o.PageSize = 1000
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 4
+		o.Concurrency = 8
 	}
 	if o.BatchRows <= 0 {
 		// Large transactions are the biggest lever on SQLite write speed
@@ -87,8 +87,13 @@ type Result struct {
 	Counts            map[string]*Counts // by table name
 	Skipped           int                // sections and playlists skipped as unchanged
 	Requests, Retries int64
-	Duration          time.Duration
-	Problems          []error // parts that failed; the run is partial
+	// RateLimited counts the 429s of the pass and Paused the silence they
+	// asked for: a rate-limited pass slows down and completes, and says by
+	// how much here.
+	RateLimited int64
+	Paused      time.Duration
+	Duration    time.Duration
+	Problems    []error // parts that failed; the run is partial
 
 	// mu guards Problems and Skipped while sections and playlists are
 	// synced side by side. Counts takes no lock of its own: the section
@@ -163,6 +168,11 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 
 	after := s.client.Stats()
 	r.Requests, r.Retries = after.Requests-before.Requests, after.Retries-before.Retries
+	r.RateLimited, r.Paused = after.RateLimited-before.RateLimited, after.Paused-before.Paused
+	if r.RateLimited > 0 {
+		s.o.Logger.Info("server rate-limited this pass; waited it out", "server", r.Server,
+			"rate_limited", r.RateLimited, "paused", r.Paused.Round(time.Millisecond))
+	}
 	r.Duration = s.o.Now().Sub(start)
 	run := db.Run{ID: runID, Requests: r.Requests, Retries: r.Retries, FinishedAt: s.o.Now().Unix(), Status: "ok"}
 	t := r.Totals()

@@ -16,6 +16,14 @@ type emitter struct {
 	b     []byte
 	xml   bool
 	stack []frame
+	// skip holds the attributes left off metadata items (excludeFields).
+	skip map[string]bool
+}
+
+// skipped reports whether k is an excluded attribute of a metadata item
+// (depth 2: MediaContainer, then the item), where excludeFields applies.
+func (e *emitter) skipped(k string) bool {
+	return e.skip != nil && len(e.stack) == 2 && e.skip[k]
 }
 
 type frame struct {
@@ -69,6 +77,9 @@ func (e *emitter) endAttr() {
 }
 
 func (e *emitter) Str(k, v string) {
+	if e.skipped(k) {
+		return
+	}
 	e.key(k)
 	if e.xml {
 		e.b = appendXMLAttr(e.b, v)
@@ -79,12 +90,18 @@ func (e *emitter) Str(k, v string) {
 }
 
 func (e *emitter) Int(k string, v int64) {
+	if e.skipped(k) {
+		return
+	}
 	e.key(k)
 	e.b = strconv.AppendInt(e.b, v, 10)
 	e.endAttr()
 }
 
 func (e *emitter) Bool(k string, v bool) {
+	if e.skipped(k) {
+		return
+	}
 	e.key(k)
 	switch {
 	case e.xml && v:
@@ -99,6 +116,9 @@ func (e *emitter) Bool(k string, v bool) {
 
 // Float writes v the way PMS does: always with a decimal point (8.0).
 func (e *emitter) Float(k string, v float64) {
+	if e.skipped(k) {
+		return
+	}
 	e.key(k)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		v = 0

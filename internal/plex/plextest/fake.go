@@ -46,6 +46,7 @@ type Fake struct {
 
 	faultMu sync.Mutex
 	faults  []*faultState
+	windows []Window
 
 	closeOnce sync.Once
 }
@@ -99,6 +100,9 @@ func (f *Fake) newServer(index int, name string, owned bool, opts Options) *Serv
 	}
 	s.machineID = fmt.Sprintf("%016x%016x%08x", mix(s.seed), mix(s.seed+1), uint32(mix(s.seed+2)))
 	s.token = randomToken(s.tokenRand)
+	if opts.Cores > 0 {
+		s.cores = make(chan struct{}, opts.Cores)
+	}
 	s.genLibrary(opts)
 	return s
 }

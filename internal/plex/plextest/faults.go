@@ -23,14 +23,27 @@ type Fault struct {
 	Skip int
 	// Times is how many times the fault fires; 0 means every time.
 	Times int
+	// Every, when above 1, fires on every Every-th matching request (after
+	// Skip) and lets the others through: a steady trickle of faults.
+	Every int
 	// Status, if not 0, is answered instead of the real response, e.g. 429,
 	// 503 or 500.
 	Status int
 	// RetryAfter is the Retry-After header value ("" = none): seconds or an
-	// HTTP-date.
+	// HTTP-date. On a 429 a value that parses opens a rate-limit window on
+	// the whole service (see Window).
 	RetryAfter string
+	// Window, on a 429, opens a rate-limit window of this length and sends
+	// it as Retry-After (whole seconds, rounded up); with WindowDate the
+	// header is an HTTP-date instead, and the window ends at that (whole)
+	// second. While a window is open, every request to that service (plex.tv,
+	// or one server on any of its connections) is answered 429 with the time
+	// left, and never reaches the fault list or the handlers: a service that
+	// rate-limits refuses everything until the time it named.
+	Window     time.Duration
+	WindowDate bool
 	// Body is the body sent with Status; text/html unless it looks like
-	// JSON.
+	// JSON. For plex.tv the default is its JSON errors[] body.
 	Body string
 	// Truncate serves the real response but cuts the body half-way:
 	// Content-Length promises the full size, then the connection closes.
@@ -85,6 +98,9 @@ func (f *Fake) firing(host, connName string, r *http.Request) []Fault {
 		if fs.seen <= fs.Skip {
 			continue
 		}
+		if fs.Every > 1 && (fs.seen-fs.Skip)%fs.Every != 0 {
+			continue
+		}
 		fs.fired++
 		out = append(out, fs.Fault)
 	}
@@ -94,6 +110,9 @@ func (f *Fake) firing(host, connName string, r *http.Request) []Fault {
 // applyFaults applies the faults firing for r. It reports whether it has
 // answered the request itself.
 func (f *Fake) applyFaults(host, connName string, w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	if f.refuseInWindow(host, w) {
+		return true
+	}
 	fired := f.firing(host, connName, r)
 	if len(fired) == 0 {
 		return false
@@ -107,7 +126,10 @@ func (f *Fake) applyFaults(host, connName string, w http.ResponseWriter, r *http
 	for _, fl := range fired {
 		switch {
 		case fl.Status != 0:
-			writeFaultStatus(w, fl)
+			if fl.Status == http.StatusTooManyRequests {
+				fl.RetryAfter = f.openWindow(host, connName, fl)
+			}
+			writeFaultStatus(w, host, fl)
 			return true
 		case fl.Malformed:
 			w.Header().Set("Content-Type", "application/json")
@@ -122,11 +144,14 @@ func (f *Fake) applyFaults(host, connName string, w http.ResponseWriter, r *http
 	return false
 }
 
-func writeFaultStatus(w http.ResponseWriter, fl Fault) {
+func writeFaultStatus(w http.ResponseWriter, host string, fl Fault) {
 	if fl.RetryAfter != "" {
 		w.Header().Set("Retry-After", fl.RetryAfter)
 	}
 	body := fl.Body
+	if body == "" && host == HostPlexTV {
+		body = tvErrorBody(fl.Status)
+	}
 	if body == "" {
 		text := http.StatusText(fl.Status)
 		body = "<html><head><title>" + text + "</title></head><body><h1>" + strconv.Itoa(fl.Status) + " " + text + "</h1></body></html>"

@@ -27,6 +27,19 @@ type Options struct {
 	Latency time.Duration
 	// ItemLatency is slept per item a PMS response returns.
 	ItemLatency time.Duration
+	// WindowClock is the clock rate-limit windows (Fault.Window) and
+	// Request.Clock are measured on; default time.Now. Tests that drive the
+	// client with an injected clock pass the same clock here.
+	WindowClock func() time.Time
+	// Cores, when above 0, is the load model: the server has that many
+	// cores, and Latency and ItemLatency are work done holding one of them,
+	// so requests beyond Cores queue and latency grows with the number of
+	// requests served at once. 0: Latency is a pure delay, any number of
+	// requests in parallel.
+	Cores int
+	// Gzip answers gzip-compressed bodies (of 1 KiB and more) to requests
+	// that accept them, as PMS does.
+	Gzip bool
 	// PINLifetime is the lifetime of a strong PIN; default 30 minutes.
 	// Non-strong PINs live 900 s, as on plex.tv.
 	PINLifetime time.Duration
@@ -62,6 +75,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("plextest: Options.SharedTracks = %d: use 1 to %d (0 means %d)", o.SharedTracks, maxTracks, defaultSharedTracks)
 	case o.MaxPageSize < 1:
 		return o, fmt.Errorf("plextest: Options.MaxPageSize = %d: use a positive size (0 means %d)", o.MaxPageSize, defaultMaxPageSize)
+	case o.Cores < 0:
+		return o, fmt.Errorf("plextest: Options.Cores = %d: use 0 (no load model) or a positive number of cores", o.Cores)
 	case o.Latency < 0 || o.ItemLatency < 0 || o.PINLifetime < 0:
 		return o, fmt.Errorf("plextest: negative duration in Options: latencies and PINLifetime must be >= 0")
 	}

@@ -37,6 +37,11 @@ func (f *Fake) pmsHandler(s *Server, connName string) http.Handler {
 	mux.Handle("PUT /playlists/{id}/items/{item}/move", s.f.serve(s.handleMoveItem))
 
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		release, ok := s.occupy(r)
+		if !ok {
+			return // the client gave up while queued
+		}
+		defer release()
 		f.sleep(r, f.opts.Latency)
 		w.Header().Set("X-Plex-Protocol", "1.0")
 		if r.URL.Path == "/identity" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -139,14 +144,16 @@ func (f *Fake) write(w http.ResponseWriter, r *http.Request, resp response) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	body := resp.body
 	if status == http.StatusNoContent {
 		h.Del("Content-Type")
 	} else {
-		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+		body = f.maybeGzip(h, r, body)
+		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead && status != http.StatusNoContent {
-		_, _ = w.Write(resp.body)
+		_, _ = w.Write(body)
 	}
 }
 

@@ -106,6 +106,7 @@ func (s *Server) handleAll(r *http.Request) (response, error) {
 	o := renderOptsFor(q)
 
 	e := newEmitter(!wantsJSON(r), (to-from)*bytesPerTrack+1024)
+	e.skip = excludedFields(q)
 	e.Int("size", int64(to-from))
 	e.Int("totalSize", int64(total))
 	e.Int("offset", int64(pg.start))

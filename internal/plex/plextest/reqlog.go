@@ -21,6 +21,14 @@ type Request struct {
 	Header http.Header
 	Status int       // 0 while the response has not started
 	At     time.Time // arrival (real clock, monotonic)
+	// Clock is the arrival on the window clock (Options.WindowClock), the
+	// clock rate-limit windows are measured on.
+	Clock time.Time
+	// Refused: answered 429 because a rate-limit window was open.
+	Refused bool
+	// Bytes is the response body as sent on the wire (compressed, when the
+	// fake compressed it); set when the handler ends.
+	Bytes int64
 }
 
 // HostPlexTV is Request.Host and Fault.Host for plex.tv (and clients.plex.tv).
@@ -52,21 +60,22 @@ func (f *Fake) ResetRequests() {
 	f.logEpoch++
 }
 
-// logRequest appends r to the log and returns a function that records the
-// status. Resetting the log in between makes the status go nowhere.
-func (f *Fake) logRequest(host, connName string, r *http.Request) func(int) {
+// logRequest appends r to the log and returns a function that updates its
+// entry. Resetting the log in between makes updates go nowhere.
+func (f *Fake) logRequest(host, connName string, r *http.Request) func(func(*Request)) {
+	clk := f.windowNow()
 	f.logMu.Lock()
 	defer f.logMu.Unlock()
 	f.requests = append(f.requests, Request{
 		Host: host, Conn: connName, Method: r.Method, Path: r.URL.Path,
-		Query: r.URL.Query(), Header: r.Header.Clone(), At: time.Now(),
+		Query: r.URL.Query(), Header: r.Header.Clone(), At: time.Now(), Clock: clk,
 	})
 	i, epoch := len(f.requests)-1, f.logEpoch
-	return func(status int) {
+	return func(set func(*Request)) {
 		f.logMu.Lock()
 		defer f.logMu.Unlock()
 		if f.logEpoch == epoch {
-			f.requests[i].Status = status
+			set(&f.requests[i])
 		}
 	}
 }
@@ -74,12 +83,13 @@ func (f *Fake) logRequest(host, connName string, r *http.Request) func(int) {
 // logged wraps a handler with the request log and fault injection.
 func (f *Fake) logged(host, connName string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setStatus := f.logRequest(host, connName, r)
-		sw := &statusWriter{ResponseWriter: w, set: setStatus}
+		update := f.logRequest(host, connName, r)
+		sw := &statusWriter{ResponseWriter: w, set: func(code int) { update(func(q *Request) { q.Status = code }) }}
 		defer func() {
 			if !sw.wrote {
 				sw.WriteHeader(http.StatusOK)
 			}
+			update(func(q *Request) { q.Refused, q.Bytes = sw.refused, sw.bytes })
 		}()
 		if f.applyFaults(host, connName, sw, r, next) {
 			return
@@ -93,8 +103,10 @@ func (f *Fake) logged(host, connName string, next http.Handler) http.Handler {
 // finds the status there.
 type statusWriter struct {
 	http.ResponseWriter
-	set   func(int)
-	wrote bool
+	set     func(int)
+	wrote   bool
+	refused bool
+	bytes   int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -109,7 +121,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
 }
 
 func (w *statusWriter) Flush() {

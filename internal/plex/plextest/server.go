@@ -31,6 +31,8 @@ type Server struct {
 	gen uint64
 
 	conns []*conn
+	// cores is the load model's semaphore (Options.Cores); nil without it.
+	cores chan struct{}
 }
 
 // conn is one advertised connection; each live one has its own listener.
