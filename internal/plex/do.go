@@ -106,6 +106,7 @@ func (c *Client) do(ctx context.Context, ep endpoint, r *request) (*response, er
 			final = c.statusError(r, resp)
 			switch resp.status {
 			case http.StatusTooManyRequests:
+				c.rateLimited.Add(1)
 				// 429 means the request was refused, so even a create can be
 				// resent. The pause applies to every request to the host; the
 				// next attempt sleeps it out in waitGate.

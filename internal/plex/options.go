@@ -78,18 +78,20 @@ type Client struct {
 	gatesMu sync.Mutex
 	gates   map[string]*hostGate
 
-	requests, retries atomic.Int64
+	requests, retries, rateLimited atomic.Int64
 }
 
 // Stats are cumulative counters of a Client.
 type Stats struct {
 	Requests int64 // HTTP attempts, probes and retries included
 	Retries  int64 // attempts after the first of a request
+	// RateLimited counts 429 answers, for the daemon's metrics.
+	RateLimited int64
 }
 
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
-	return Stats{Requests: c.requests.Load(), Retries: c.retries.Load()}
+	return Stats{Requests: c.requests.Load(), Retries: c.retries.Load(), RateLimited: c.rateLimited.Load()}
 }
 
 // New validates o and builds a Client. Plex URLs must be https; plain http
