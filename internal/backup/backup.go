@@ -91,29 +91,44 @@ func Take(ctx context.Context, d *db.DB, dir string, o Options) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
+	info, err := takeTo(ctx, d, final, now, o.afterCopy)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Info: info}
+	res.Removed, err = Rotate(dir, o.Keep)
+	return res, err
+}
+
+// TakeFile writes a verified backup of d to path, outside the rotation (a
+// copy for another machine, or before an upgrade). path is replaced only by
+// a copy that passed the check.
+func TakeFile(ctx context.Context, d *db.DB, path string) (Info, error) {
+	return takeTo(ctx, d, path, time.Now(), nil)
+}
+
+func takeTo(ctx context.Context, d *db.DB, final string, now time.Time, afterCopy func(string) error) (Info, error) {
 	tmp := final + pending
 	if err := d.Backup(ctx, tmp); err != nil {
-		return Result{}, fmt.Errorf("backup: %w", err)
+		return Info{}, fmt.Errorf("backup: %w", err)
 	}
 	defer os.Remove(tmp) // a no-op after the rename
-	if o.afterCopy != nil {
-		if err := o.afterCopy(tmp); err != nil {
-			return Result{}, err
+	if afterCopy != nil {
+		if err := afterCopy(tmp); err != nil {
+			return Info{}, err
 		}
 	}
 	if err := db.VerifyFile(ctx, tmp); err != nil {
-		return Result{}, fmt.Errorf("backup: the copy was discarded and earlier backups kept: %w", err)
+		return Info{}, fmt.Errorf("backup: the copy was discarded and earlier backups kept: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return Result{}, fmt.Errorf("backup: %w", err)
+		return Info{}, fmt.Errorf("backup: %w", err)
 	}
 	fi, err := os.Stat(final)
 	if err != nil {
-		return Result{}, fmt.Errorf("backup: %w", err)
+		return Info{}, fmt.Errorf("backup: %w", err)
 	}
-	res := Result{Info: Info{Path: final, Time: now.UTC().Truncate(time.Second), Bytes: fi.Size()}}
-	res.Removed, err = Rotate(dir, o.Keep)
-	return res, err
+	return Info{Path: final, Time: now.UTC().Truncate(time.Second), Bytes: fi.Size()}, nil
 }
 
 // freeName picks the backup name for now, adding -2, -3 ... when a backup

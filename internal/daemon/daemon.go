@@ -100,7 +100,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		{Name: JobRefreshResources, Spec: s.RefreshResources, Writes: true, YieldTo: []string{JobSync, JobFullSync}},
 		{Name: JobSync, Spec: s.Sync, Writes: true, YieldTo: []string{JobFullSync}},
 		{Name: JobFullSync, Spec: s.FullSync, Writes: true},
-		{Name: JobBackup, Spec: s.Backup, Writes: true},
+		{Name: JobBackup, Spec: s.Backup, Writes: true, RecordAtEnd: true},
 		{Name: JobMaintenance, Spec: MaintenanceSpec, Writes: true},
 	} {
 		j.Run = func(ctx context.Context) Outcome { return d.impl[j.Name](ctx) }

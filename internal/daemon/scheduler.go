@@ -63,7 +63,11 @@ type Job struct {
 	// run skip instead of waiting (an incremental sync while a full one
 	// runs would only repeat its work).
 	YieldTo []string
-	Run     JobFunc
+	// RecordAtEnd writes the job_runs row only when the run ends: a backup
+	// must not carry a "running" row for itself, which would read as an
+	// interrupted backup once restored.
+	RecordAtEnd bool
+	Run         JobFunc
 }
 
 // Scheduler runs jobs on their cron schedules through the same chain for
@@ -319,9 +323,13 @@ func (s *Scheduler) execute(sj *scheduled) {
 		defer s.writer.release()
 	}
 	start := s.now()
-	id, err := s.db.StartJob(ctx, sj.Name, start.Unix())
-	if err != nil && ctx.Err() == nil {
-		log.Warn("could not record the start of the run; running it anyway", "err", err)
+	var id int64
+	if !sj.RecordAtEnd {
+		var err error
+		id, err = s.db.StartJob(ctx, sj.Name, start.Unix())
+		if err != nil && ctx.Err() == nil {
+			log.Warn("could not record the start of the run; running it anyway", "err", err)
+		}
 	}
 	done := false
 	defer func() {
@@ -365,10 +373,16 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 	// Recorded even when shutting down: it is how status learns the run
 	// was interrupted.
 	wctx := context.WithoutCancel(ctx)
-	if id != 0 {
-		if err := s.db.FinishJob(wctx, db.JobRun{ID: id, FinishedAt: end.Unix(), Status: status, Error: errText, Details: details}); err != nil {
-			s.log.Warn("could not record the end of the run", "job", sj.Name, "err", err)
-		}
+	run := db.JobRun{ID: id, Job: sj.Name, StartedAt: start.Unix(), FinishedAt: end.Unix(), Status: status, Error: errText, Details: details}
+	var err error
+	switch {
+	case id != 0:
+		err = s.db.FinishJob(wctx, run)
+	case sj.RecordAtEnd:
+		err = s.db.RecordJob(wctx, run)
+	}
+	if err != nil {
+		s.log.Warn("could not record the end of the run", "job", sj.Name, "err", err)
 	}
 	s.mu.Lock()
 	l := s.last[sj.Name]
