@@ -369,7 +369,7 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 		t.Skip("builds the binary and runs the daemon; skipped under -short")
 	}
 	bin := buildBinary(t)
-	f, err := plextest.Start(plextest.Options{Seed: 12, Tracks: 4000})
+	f, err := plextest.Start(plextest.Options{Seed: 12, Tracks: 3000, SharedTracks: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,12 +384,13 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 	saveToken(t, dir, f.AccountToken())
 	dbPath := filepath.Join(dir, "plexm8.db")
 
-	// Hold one page of the track listing until the daemon was told to stop,
-	// so the signal certainly lands mid-sync with earlier pages written.
+	// Hold a page of the second server's track listing until the daemon was
+	// told to stop, so the signal lands mid-sync with the first server
+	// committed and the second one's rows in an open batch.
 	midSync := make(chan struct{})
 	release := make(chan struct{})
 	defer close(release)
-	f.Inject(plextest.Fault{Path: "/library/sections/1/all", Skip: 20, Times: 1,
+	f.Inject(plextest.Fault{Host: f.Shared().MachineID(), Path: "/library/sections/1/all", Skip: 5, Times: 1,
 		Match:  func(r *http.Request) bool { return r.URL.Query().Get("type") == "10" },
 		Before: func() { close(midSync); <-release }})
 
@@ -424,7 +425,9 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 	if status != "failed" || !strings.Contains(msg, "interrupted") {
 		t.Errorf("interrupted run recorded as %s %q, want failed, interrupted", status, msg)
 	}
-	t.Logf("%d tracks were written before the signal", partial)
+	if want := len(f.Owned().Tracks("1")); partial != want {
+		t.Errorf("%d tracks written before the signal, want the first server's %d", partial, want)
+	}
 
 	// The next start finishes the job, and the mirror equals the fake.
 	f.ClearFaults()
@@ -463,7 +466,7 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 		slices.Sort(extra)
 		t.Errorf("mirror has %d tracks, the fake %d; not on the fake: %.5v", got, len(want), extra)
 	}
-	if len(want) < 4000 {
+	if len(want) < 5000 {
 		t.Errorf("fake has only %d tracks", len(want))
 	}
 }
