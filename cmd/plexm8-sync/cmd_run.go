@@ -53,7 +53,7 @@ Examples:
 		setup: func(fs *flag.FlagSet) runFunc {
 			addr := fs.String("http", "", "serve /healthz and /metrics on `host:port` (loopback unless --http-allow-remote)")
 			remote := fs.Bool("http-allow-remote", false, "allow --http on an address other machines can reach")
-			poll := fs.Duration("credentials-poll", 2*time.Second, "how often to look for a new credentials file (a login elsewhere)")
+			poll := fs.Duration("credentials-poll", defaultCredentialsPoll, "how often to look for a new credentials file (a login elsewhere)")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("run takes no arguments")
@@ -72,11 +72,13 @@ Examples:
 	})
 }
 
+const defaultCredentialsPoll = 2 * time.Second
+
 type runOptions struct {
 	http string
 	poll time.Duration
-	// started, when set, is told the daemon (the demo uses it).
-	started func(*daemon.Daemon)
+	// observe, when set, is told of every finished run (the demo).
+	observe func(job, status string, details map[string]any)
 }
 
 // levelHandler lets SIGHUP change the level of a handler built for the
@@ -143,7 +145,7 @@ func (a *app) runDaemon(ctx context.Context, o runOptions) error {
 	}
 	dm, err := daemon.New(ctx, daemon.Options{
 		Config: cfg, DB: d, Client: client, Logger: log, Version: version,
-		HTTPAddr: httpAddr, CredentialsPoll: o.poll,
+		HTTPAddr: httpAddr, CredentialsPoll: o.poll, Observe: o.observe,
 	})
 	if err != nil {
 		if ln != nil {
@@ -179,9 +181,6 @@ func (a *app) runDaemon(ctx context.Context, o runOptions) error {
 			}
 		}
 	}()
-	if o.started != nil {
-		o.started(dm)
-	}
 	return dm.Run(ctx)
 }
 

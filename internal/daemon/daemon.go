@@ -45,6 +45,9 @@ type Options struct {
 	CredentialsPoll time.Duration
 	Now             func() time.Time
 	Location        *time.Location
+	// Observe, when set, is told of every finished run (the demo waits on
+	// it).
+	Observe func(job, status string, details map[string]any)
 }
 
 // Daemon is a running `plexm8-sync run`.
@@ -82,7 +85,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		stats = o.Client.Stats
 	}
 	d.metrics = NewMetrics(stats)
-	d.sched = NewScheduler(ctx, SchedulerOptions{DB: o.DB, Logger: o.Logger, Location: o.Location, Now: o.Now, Metrics: d.metrics})
+	d.sched = NewScheduler(ctx, SchedulerOptions{DB: o.DB, Logger: o.Logger, Location: o.Location, Now: o.Now, Metrics: d.metrics, Observe: o.Observe})
 	d.tokens = newTokenTracker(ctx, o.Logger, o.DB, o.Now, d.metrics)
 	// Once the token works again, sync at once rather than at the next tick.
 	d.tokens.onResume = func() { d.sched.Trigger(JobSync) }

@@ -78,6 +78,7 @@ type Scheduler struct {
 	db      *db.DB
 	now     func() time.Time
 	metrics *Metrics
+	observe func(job, status string, details map[string]any)
 
 	root   context.Context
 	cancel context.CancelFunc
@@ -114,6 +115,8 @@ type SchedulerOptions struct {
 	Location *time.Location // default time.Local
 	Now      func() time.Time
 	Metrics  *Metrics // nil: none
+	// Observe, when set, is told of every finished run.
+	Observe func(job, status string, details map[string]any)
 }
 
 // NewScheduler returns a stopped scheduler; its runs' contexts derive from
@@ -130,7 +133,7 @@ func NewScheduler(ctx context.Context, o SchedulerOptions) *Scheduler {
 	}
 	root, cancel := context.WithCancel(ctx)
 	return &Scheduler{
-		log: o.Logger, db: o.DB, now: o.Now, metrics: o.Metrics,
+		log: o.Logger, db: o.DB, now: o.Now, metrics: o.Metrics, observe: o.Observe,
 		root: root, cancel: cancel,
 		cron:   cron.New(cron.WithLocation(o.Location), cron.WithLogger(cronLogger{o.Logger})),
 		writer: writerSlot{sem: make(chan struct{}, 1)},
@@ -413,6 +416,9 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 	}
 	s.log.Log(wctx, level, "job finished", attrs...)
 	s.saveSchedule()
+	if s.observe != nil {
+		s.observe(sj.Name, status, o.Details)
+	}
 }
 
 func sortedKeys(m map[string]any) []string {
