@@ -290,6 +290,9 @@ func TestRunTokenLifecycleEndToEnd(t *testing.T) {
 	if n := p.count(msgIs(daemon.LoudRejected)); n != 1 {
 		t.Errorf("%d loud lines for one rejection, want 1", n)
 	}
+	if n := p.count(func(m map[string]any) bool { return m["level"] == "ERROR" }); n != 1 {
+		t.Errorf("%d error lines so far, want only the loud one:\n%s", n, p.log())
+	}
 	if n := queryDB(t, dbPath, removedRows); n != 0 {
 		t.Errorf("%d rows marked removed while the token was rejected", n)
 	}

@@ -204,7 +204,7 @@ func (d *Daemon) validateToken(ctx context.Context) Outcome {
 	if err != nil {
 		// A damaged file is the user's to fix, like a rejected token.
 		d.tokens.rejected(ctx, err)
-		return Outcome{Err: err, Details: map[string]any{"state": tokenRejected}}
+		return Outcome{Err: err, Details: map[string]any{"state": tokenRejected}, Explained: true}
 	}
 	user, err := d.client.User(ctx, tok)
 	switch {
@@ -215,7 +215,7 @@ func (d *Daemon) validateToken(ctx context.Context) Outcome {
 		return Outcome{Err: err}
 	case errors.Is(err, plex.ErrUnauthorized):
 		d.tokens.rejected(ctx, err)
-		return Outcome{Err: err, Details: map[string]any{"state": tokenRejected}}
+		return Outcome{Err: err, Details: map[string]any{"state": tokenRejected}, Explained: true}
 	default:
 		d.tokens.transient(ctx, err)
 		return Outcome{Err: err, Details: map[string]any{"state": d.tokens.snapshot().State}}
@@ -234,12 +234,14 @@ func (d *Daemon) tokenFor() (secret.Value, *Outcome) {
 	return tok, nil
 }
 
-// plexFailed handles a plex.tv failure of a job: a 401 there is the token's
-// rejection; anything else is left for the next run.
-func (d *Daemon) plexFailed(ctx context.Context, err error) {
+// plexFailed is the outcome of a job whose plex.tv call failed: a 401 there
+// is the token's rejection; anything else is left for the next run.
+func (d *Daemon) plexFailed(ctx context.Context, err error) Outcome {
 	if errors.Is(err, plex.ErrUnauthorized) && ctx.Err() == nil {
 		d.tokens.rejected(ctx, err)
+		return Outcome{Err: err, Explained: true}
 	}
+	return Outcome{Err: err}
 }
 
 func (d *Daemon) syncer() *mirror.Syncer {
@@ -257,8 +259,7 @@ func (d *Daemon) refreshResources(ctx context.Context) Outcome {
 	cfg := d.config()
 	servers, err := d.syncer().Servers(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections)
 	if err != nil {
-		d.plexFailed(ctx, err)
-		return Outcome{Err: err}
+		return d.plexFailed(ctx, err)
 	}
 	return Outcome{Details: map[string]any{"servers": len(servers)}}
 }
@@ -272,8 +273,7 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 	syncer := d.syncer()
 	servers, err := syncer.Servers(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections)
 	if err != nil {
-		d.plexFailed(ctx, err)
-		return Outcome{Err: err}
+		return d.plexFailed(ctx, err)
 	}
 	var total mirror.Counts
 	var errs []error

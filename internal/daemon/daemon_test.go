@@ -266,6 +266,7 @@ func TestTokenLifecycle(t *testing.T) {
 
 	// Revoked: one loud line however many checks confirm it; jobs pause.
 	e.fake.RevokeAccountToken()
+	errorsBefore := len(e.logs.lines("level=ERROR"))
 	for range 3 {
 		s.RunNow(JobValidateToken)
 		s.RunNow(JobSync)
@@ -276,6 +277,9 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 	if n := len(e.logs.lines(LoudRejected)); n != 1 {
 		t.Errorf("%d loud lines, want exactly 1:\n%s", n, e.logs)
+	}
+	if n := len(e.logs.lines("level=ERROR")) - errorsBefore; n != 1 {
+		t.Errorf("%d error lines while the token was rejected, want only the loud one:\n%s", n, e.logs)
 	}
 	if got := e.lastStatus(t, JobSync); got != StatusPaused {
 		t.Errorf("sync while rejected = %s, want paused", got)

@@ -46,6 +46,10 @@ type Outcome struct {
 	// Details is stored as JSON in job_runs.details and logged as
 	// attributes of the run's line.
 	Details map[string]any
+	// Explained marks a failure another line already explained (a rejected
+	// token's one loud line): the run's own line is then info, not error,
+	// so the rejection is not repeated on every tick.
+	Explained bool
 }
 
 // JobFunc runs a job once. ctx is cancelled when the daemon shuts down.
@@ -410,6 +414,9 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 		if s.root.Err() != nil {
 			level = slog.LevelWarn // an interrupted run is expected at shutdown
 		}
+		if o.Explained {
+			level = slog.LevelInfo
+		}
 	}
 	if errText != "" {
 		attrs = append(attrs, "err", errText)
@@ -501,4 +508,4 @@ func (w *writerSlot) release() {
 }
 
 // errPaused is the error of a run paused because the token is rejected.
-var errPaused = errors.New("paused: plex.tv rejected the token; run 'plexm8-sync login'")
+var errPaused = errors.New("paused until the token works again (see the error logged when plex.tv rejected it)")

@@ -25,8 +25,8 @@ type tokenRecord struct {
 	State     string `json:"state"`
 	Since     int64  `json:"since"`
 	CheckedAt int64  `json:"checked_at"`
-	Account   string `json:"account,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Account   string `json:"account"`
+	Error     string `json:"error"`
 }
 
 // tokenTracker is the token's state machine. Rejected (by a plex.tv 401) or
