@@ -317,6 +317,33 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 }
 
+func TestNeverSignedInWaitsForLogin(t *testing.T) {
+	e := newFakeEnv(t)
+	if err := account.Delete(e.cfg.StateDir); err != nil {
+		t.Fatal(err)
+	}
+	s := e.dm.sched
+	for range 2 {
+		s.RunNow(JobValidateToken)
+		s.RunNow(JobSync)
+	}
+	if st := e.tokenState(t); st.State != tokenUnknown || st.Error != errNotSignedIn {
+		t.Fatalf("token state = %+v, want unknown, not signed in", st)
+	}
+	if got := e.lastStatus(t, JobSync); got != StatusPaused {
+		t.Errorf("sync before any login = %s, want paused", got)
+	}
+	if n := len(e.logs.lines("level=ERROR")); n != 1 || len(e.logs.lines("run 'plexm8-sync login'")) == 0 {
+		t.Errorf("want one error line saying to log in:\n%s", e.logs)
+	}
+	e.login()
+	s.RunNow(JobValidateToken)
+	s.triggered.Wait()
+	if got := e.lastStatus(t, JobSync); got != StatusOK {
+		t.Errorf("sync after the first login = %s, want ok:\n%s", got, e.logs)
+	}
+}
+
 func TestMetricsAndHealthEndpoints(t *testing.T) {
 	e := newFakeEnv(t)
 	h := e.dm.Handler()
