@@ -407,6 +407,8 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 	}
 	if d := p.stop(); d > 10*time.Second {
 		t.Errorf("shutdown mid-sync took %v, want < 10s", d)
+	} else {
+		t.Logf("SIGTERM mid-sync to exit: %v", d.Round(time.Millisecond))
 	}
 	if p.count(jobLine("sync", "ok")) != 0 {
 		t.Fatal("the sync finished before the signal; the test proves nothing")

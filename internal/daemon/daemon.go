@@ -286,8 +286,12 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 			total.Added += t.Added
 			total.Updated += t.Updated
 			total.Removed += t.Removed
-			for kind, c := range res.Counts {
-				d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
+			// An interrupted pass counted rows its rolled-back batch never
+			// wrote; the metrics count only passes that ran their course.
+			if ctx.Err() == nil {
+				for kind, c := range res.Counts {
+					d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
+				}
 			}
 		}
 		if err != nil {
