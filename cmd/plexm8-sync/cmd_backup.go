@@ -120,7 +120,7 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	}
 	if recorded {
 		// Recorded once done, so the copy holds no "running" row of its own.
-		run := db.JobRun{Job: daemon.JobBackup, StartedAt: start.Unix(), FinishedAt: time.Now().Unix(), Status: daemon.StatusOK}
+		run := db.JobRecord{Job: daemon.JobBackup, StartedAt: start.Unix(), FinishedAt: time.Now().Unix(), Status: daemon.StatusOK}
 		if err != nil {
 			run.Status, run.Error = daemon.StatusFailed, err.Error()
 		} else {

@@ -166,7 +166,7 @@ type skipLogger struct {
 func (k skipLogger) Info(string, ...any) {
 	k.s.log.Info("job skipped: the previous run is still going", "job", k.job)
 	now := k.s.now().Unix()
-	if err := k.s.db.RecordJob(k.s.root, db.JobRun{Job: k.job, StartedAt: now, FinishedAt: now, Status: StatusSkipped,
+	if err := k.s.db.RecordJob(k.s.root, db.JobRecord{Job: k.job, StartedAt: now, FinishedAt: now, Status: StatusSkipped,
 		Error: "the previous run was still going"}); err != nil && k.s.root.Err() == nil {
 		k.s.log.Warn("could not record a skipped run", "job", k.job, "err", err)
 	}
@@ -320,7 +320,7 @@ func (s *Scheduler) execute(sj *scheduled) {
 		if holder != "" {
 			log.Info("job skipped: another job is writing", "writer", holder)
 			now := s.now().Unix()
-			if err := s.db.RecordJob(ctx, db.JobRun{Job: sj.Name, StartedAt: now, FinishedAt: now, Status: StatusSkipped,
+			if err := s.db.RecordJob(ctx, db.JobRecord{Job: sj.Name, StartedAt: now, FinishedAt: now, Status: StatusSkipped,
 				Error: holder + " was running"}); err != nil && ctx.Err() == nil {
 				log.Warn("could not record a skipped run", "err", err)
 			}
@@ -380,7 +380,7 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 	// Recorded even when shutting down: it is how status learns the run
 	// was interrupted.
 	wctx := context.WithoutCancel(ctx)
-	run := db.JobRun{ID: id, Job: sj.Name, StartedAt: start.Unix(), FinishedAt: end.Unix(), Status: status, Error: errText, Details: details}
+	run := db.JobRecord{ID: id, Job: sj.Name, StartedAt: start.Unix(), FinishedAt: end.Unix(), Status: status, Error: errText, Details: details}
 	var err error
 	switch {
 	case id != 0:

@@ -11,9 +11,9 @@ import (
 	"strings"
 )
 
-// JobRun is a job_runs row: one run of a daemon job (or of `backup` from the
+// JobRecord is a job_runs row: one run of a daemon job (or of `backup` from the
 // command line). Details is JSON.
-type JobRun struct {
+type JobRecord struct {
 	ID         int64
 	Job        string
 	StartedAt  int64
@@ -40,7 +40,7 @@ func (db *DB) StartJob(ctx context.Context, job string, now int64) (int64, error
 }
 
 // FinishJob records how the run r.ID ended.
-func (db *DB) FinishJob(ctx context.Context, r JobRun) error {
+func (db *DB) FinishJob(ctx context.Context, r JobRecord) error {
 	_, err := db.W().ExecContext(ctx, `UPDATE job_runs SET finished_at = ?, status = ?, error = ?, details = ? WHERE id = ?`,
 		r.FinishedAt, r.Status, nullString(r.Error), nullString(r.Details), r.ID)
 	if err != nil {
@@ -51,7 +51,7 @@ func (db *DB) FinishJob(ctx context.Context, r JobRun) error {
 
 // RecordJob writes a run that had no duration of its own, such as a tick
 // skipped because the job was still running, or one paused for the token.
-func (db *DB) RecordJob(ctx context.Context, r JobRun) error {
+func (db *DB) RecordJob(ctx context.Context, r JobRecord) error {
 	_, err := db.W().ExecContext(ctx, `INSERT INTO job_runs (job, started_at, finished_at, status, error, details) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.Job, r.StartedAt, r.FinishedAt, r.Status, nullString(r.Error), nullString(r.Details))
 	if err != nil {
@@ -61,16 +61,16 @@ func (db *DB) RecordJob(ctx context.Context, r JobRun) error {
 }
 
 // LastJobRuns returns the latest run of each job, newest first.
-func (db *DB) LastJobRuns(ctx context.Context) ([]JobRun, error) {
+func (db *DB) LastJobRuns(ctx context.Context) ([]JobRecord, error) {
 	rows, err := db.R().QueryContext(ctx, `SELECT id, job, started_at, coalesce(finished_at, 0), status, coalesce(error, ''), coalesce(details, '')
 		FROM job_runs WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job) ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("read job runs: %w", err)
 	}
 	defer rows.Close()
-	var out []JobRun
+	var out []JobRecord
 	for rows.Next() {
-		var r JobRun
+		var r JobRecord
 		if err := rows.Scan(&r.ID, &r.Job, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Error, &r.Details); err != nil {
 			return nil, fmt.Errorf("read job runs: %w", err)
 		}

@@ -17,10 +17,10 @@ func TestJobRunsAndInterruptedOnes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.FinishJob(t.Context(), JobRun{ID: id, FinishedAt: 105, Status: "ok", Details: `{"servers":1}`}); err != nil {
+	if err := d.FinishJob(t.Context(), JobRecord{ID: id, FinishedAt: 105, Status: "ok", Details: `{"servers":1}`}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.RecordJob(t.Context(), JobRun{Job: "sync", StartedAt: 110, FinishedAt: 110, Status: "skipped", Error: "still running"}); err != nil {
+	if err := d.RecordJob(t.Context(), JobRecord{Job: "sync", StartedAt: 110, FinishedAt: 110, Status: "skipped", Error: "still running"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.StartJob(t.Context(), "full_sync", 120); err != nil { // the process "dies" here
