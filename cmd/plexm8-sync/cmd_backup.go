@@ -134,7 +134,7 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", info.Path, humanBytes(info.Bytes))
+	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", info.Path, backupSize(info.Bytes))
 	for _, r := range removed {
 		fmt.Fprintf(a.Stdout, "Removed old backup %s (backup.keep is %d)\n", r, cfg.Backup.Keep)
 	}
@@ -171,14 +171,14 @@ func (a *app) listBackups(asJSON bool) error {
 	tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TAKEN (local)\tSIZE\tFILE")
 	for _, b := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Time.Local().Format("2006-01-02 15:04:05"), humanBytes(b.Bytes), b.Path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Time.Local().Format("2006-01-02 15:04:05"), backupSize(b.Bytes), b.Path)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(a.Stdout, "%d backups (backup.keep is %d)\n", len(list), cfg.Backup.Keep)
 	return nil
 }
 
-func humanBytes(n int64) string {
+func backupSize(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
