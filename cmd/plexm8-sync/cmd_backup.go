@@ -138,6 +138,9 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	for _, r := range removed {
 		fmt.Fprintf(a.Stdout, "Removed old backup %s (backup.keep is %d)\n", r, cfg.Backup.Keep)
 	}
+	if !recorded {
+		fmt.Fprintln(a.Stdout, "The daemon holds the database, so this backup is not in its job history ('status'); 'backup --list' shows it.")
+	}
 	return nil
 }
 
