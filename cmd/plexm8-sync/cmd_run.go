@@ -66,7 +66,11 @@ Examples:
 				if *poll < 100*time.Millisecond {
 					return usageErrorf("--credentials-poll must be at least 100ms")
 				}
-				return a.runDaemon(ctx, runOptions{http: *addr, poll: *poll})
+				o := runOptions{http: *addr, poll: *poll}
+				if handled, err := a.runUnderSCM(ctx, o); handled {
+					return err
+				}
+				return a.runDaemon(ctx, o)
 			}
 		},
 	})
