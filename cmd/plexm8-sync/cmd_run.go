@@ -49,7 +49,7 @@ unless --http-allow-remote is given: the endpoints have no authentication.
 Examples:
   plexm8-sync run
   plexm8-sync run --http 127.0.0.1:9090
-  kill -HUP $(pgrep -f 'plexm8-sync run')   # after editing the schedule`,
+  kill -HUP $(pgrep -f 'plexm8-sync.* run')   # after editing the schedule`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			addr := fs.String("http", "", "serve /healthz and /metrics on `host:port` (loopback unless --http-allow-remote)")
 			remote := fs.Bool("http-allow-remote", false, "allow --http on an address other machines can reach")

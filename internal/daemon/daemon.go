@@ -329,8 +329,16 @@ func (d *Daemon) backup(ctx context.Context) Outcome {
 	return Outcome{Details: map[string]any{"file": res.Path, "bytes": res.Bytes, "integrity": "ok", "rotated": len(res.Removed)}}
 }
 
+// JobRunsKept is how long job_runs rows are kept (each job's latest is kept
+// regardless).
+const JobRunsKept = 90 * 24 * time.Hour
+
 func (d *Daemon) maintenance(ctx context.Context) Outcome {
 	start := d.now()
+	pruned, err := d.db.PruneJobRuns(ctx, start.Add(-JobRunsKept).Unix())
+	if err != nil {
+		return Outcome{Err: err}
+	}
 	if err := d.db.Optimize(ctx); err != nil {
 		return Outcome{Err: err}
 	}
@@ -339,7 +347,8 @@ func (d *Daemon) maintenance(ctx context.Context) Outcome {
 	if err != nil {
 		return Outcome{Err: err}
 	}
-	return Outcome{Details: map[string]any{"optimize": optimized.Round(time.Millisecond).String(), "wal_pages": wal, "checkpointed": done, "checkpoint_busy": busy}}
+	return Outcome{Details: map[string]any{"optimize": optimized.Round(time.Millisecond).String(), "wal_pages": wal,
+		"checkpointed": done, "checkpoint_busy": busy, "job_runs_pruned": pruned}}
 }
 
 // fileStamp is what the watch compares; a rewrite by `login` (a rename over

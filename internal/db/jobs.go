@@ -79,6 +79,19 @@ func (db *DB) LastJobRuns(ctx context.Context) ([]JobRecord, error) {
 	return out, rows.Err()
 }
 
+// PruneJobRuns deletes job runs that started before before, keeping each
+// job's latest run whatever its age, and returns how many it deleted. The
+// daemon records several runs an hour, so without this the table grows for
+// ever.
+func (db *DB) PruneJobRuns(ctx context.Context, before int64) (int64, error) {
+	res, err := db.W().ExecContext(ctx, `DELETE FROM job_runs WHERE started_at < ?
+		AND id NOT IN (SELECT max(id) FROM job_runs GROUP BY job)`, before)
+	if err != nil {
+		return 0, fmt.Errorf("prune job runs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // closeInterruptedJobs marks failed the job runs a stopped process left
 // "running", as closeInterruptedRuns does for sync_runs.
 func closeInterruptedJobs(ctx context.Context, w *sql.DB) error {

@@ -54,6 +54,13 @@ func TestJobRunsAndInterruptedOnes(t *testing.T) {
 	if _, ok, _ := d.DaemonState(t.Context(), "nothing"); ok {
 		t.Error("a missing key was found")
 	}
+	// Pruning keeps each job's latest run, however old.
+	if n, err := d.PruneJobRuns(t.Context(), 1000); err != nil || n != 1 {
+		t.Errorf("pruned %d, %v; want only the older sync run", n, err)
+	}
+	if last, _ := d.LastJobRuns(t.Context()); len(last) != 2 {
+		t.Errorf("after pruning the latest runs are %+v", last)
+	}
 	if _, _, _, err := d.Checkpoint(t.Context()); err != nil {
 		t.Error(err)
 	}
