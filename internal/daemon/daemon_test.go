@@ -485,3 +485,41 @@ func TestCheckHTTPAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestReloadAppliesTheScheduleOrNothing(t *testing.T) {
+	d := openDB(t)
+	cfg := testConfig(t)
+	dm, logs := newDaemon(t, t.Context(), cfg, d, nil)
+	defer dm.sched.Stop(time.Second)
+	next := *cfg
+	next.Schedule.Sync = "@every 5m"
+	next.Schedule.FullSync = ""
+	next.Plex.PageSize = 50
+	next.Database.Path = filepath.Join(t.TempDir(), "elsewhere.db")
+	if err := dm.Reload(&next); err != nil {
+		t.Fatal(err)
+	}
+	v, _, _ := d.DaemonState(t.Context(), "schedule")
+	var sched map[string]scheduleEntry
+	if err := json.Unmarshal([]byte(v), &sched); err != nil {
+		t.Fatal(err)
+	}
+	if sched[JobSync].Spec != "@every 5m" || sched[JobFullSync].Spec != "" || sched[JobFullSync].Next != 0 {
+		t.Errorf("schedule after reload = %s", v)
+	}
+	if got := dm.config(); got.Plex.PageSize != 50 || got.Database.Path != cfg.Database.Path {
+		t.Errorf("reloaded config: page size %d, database %s; want 50 and the running database", got.Plex.PageSize, got.Database.Path)
+	}
+	if len(logs.lines("take effect at the next start")) != 1 {
+		t.Errorf("no warning that database.path needs a restart:\n%s", logs)
+	}
+	bad := next
+	bad.Schedule.Sync = "@every 1m"
+	bad.Schedule.Backup = "not a spec"
+	if err := dm.Reload(&bad); err == nil {
+		t.Fatal("a bad schedule was accepted")
+	}
+	if dm.sched.jobs[JobSync].Spec != "@every 5m" {
+		t.Errorf("a refused reload changed the sync spec to %q", dm.sched.jobs[JobSync].Spec)
+	}
+}
