@@ -197,14 +197,11 @@ func (d *Daemon) loadToken() (secret.Value, string, error) {
 
 func (d *Daemon) validateToken(ctx context.Context) Outcome {
 	tok, _, err := d.loadToken()
-	if errors.Is(err, account.ErrNotSignedIn) {
-		d.tokens.notSignedIn(ctx)
-		return Outcome{Status: StatusPaused, Err: err, Details: map[string]any{"state": tokenUnknown}}
-	}
 	if err != nil {
-		// A damaged file is the user's to fix, like a rejected token.
-		d.tokens.rejected(ctx, err)
-		return Outcome{Err: err, Details: map[string]any{"state": tokenRejected}, Explained: true}
+		// Never signed in, or a damaged file: the user's to fix, and
+		// nothing to ask plex.tv about.
+		d.tokens.noCredentials(ctx, err, errors.Is(err, account.ErrNotSignedIn))
+		return Outcome{Status: StatusPaused, Err: err, Details: map[string]any{"state": tokenUnknown}}
 	}
 	user, err := d.client.User(ctx, tok)
 	switch {
@@ -225,7 +222,11 @@ func (d *Daemon) validateToken(ctx context.Context) Outcome {
 // tokenFor returns the token for a job that needs it, or the paused outcome.
 func (d *Daemon) tokenFor() (secret.Value, *Outcome) {
 	if d.tokens.paused() {
-		return secret.Value{}, &Outcome{Status: StatusPaused, Err: errPaused}
+		err := errPaused
+		if d.tokens.snapshot().State != tokenRejected {
+			err = errNoCredentials
+		}
+		return secret.Value{}, &Outcome{Status: StatusPaused, Err: err}
 	}
 	tok, _, err := d.loadToken()
 	if err != nil {

@@ -336,6 +336,19 @@ func TestNeverSignedInWaitsForLogin(t *testing.T) {
 	if n := len(e.logs.lines("level=ERROR")); n != 1 || len(e.logs.lines("run 'plexm8-sync login'")) == 0 {
 		t.Errorf("want one error line saying to log in:\n%s", e.logs)
 	}
+	// A damaged file pauses too, with its own message, and is not called a
+	// rejection by plex.tv.
+	if err := os.WriteFile(account.Path(e.cfg.StateDir), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.RunNow(JobValidateToken)
+	s.RunNow(JobSync)
+	if got := e.lastStatus(t, JobSync); got != StatusPaused {
+		t.Errorf("sync with a damaged credentials file = %s, want paused", got)
+	}
+	if len(e.logs.lines("cannot be used", "level=ERROR")) != 1 || len(e.logs.lines(LoudRejected)) != 0 {
+		t.Errorf("want one error about the damaged file and no rejection line:\n%s", e.logs)
+	}
 	e.login()
 	s.RunNow(JobValidateToken)
 	s.triggered.Wait()

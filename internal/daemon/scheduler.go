@@ -509,3 +509,6 @@ func (w *writerSlot) release() {
 
 // errPaused is the error of a run paused because the token is rejected.
 var errPaused = errors.New("paused until the token works again (see the error logged when plex.tv rejected it)")
+
+// errNoCredentials is the error of a run paused for want of credentials.
+var errNoCredentials = errors.New("paused until 'plexm8-sync login' stores usable credentials")

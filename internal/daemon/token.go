@@ -43,6 +43,8 @@ type tokenTracker struct {
 	tokenRecord
 	// loud is set once the loud line was logged for the current rejection.
 	loud bool
+	// noToken is set while there are no usable credentials.
+	noToken bool
 	// onResume is called (outside the lock) when a paused token works again.
 	onResume func()
 }
@@ -65,7 +67,13 @@ func newTokenTracker(ctx context.Context, log *slog.Logger, d *db.DB, now func()
 func (t *tokenTracker) paused() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.State == tokenRejected || (t.State == tokenUnknown && t.Error == errNotSignedIn)
+	return t.pausedLocked()
+}
+
+// pausedLocked: rejected by plex.tv, or no usable credentials at all (never
+// signed in, or a damaged file: state unknown with no token to try).
+func (t *tokenTracker) pausedLocked() bool {
+	return t.State == tokenRejected || (t.State == tokenUnknown && t.noToken)
 }
 
 func (t *tokenTracker) snapshot() tokenRecord {
@@ -79,12 +87,12 @@ const errNotSignedIn = "not signed in"
 // ok records a successful check as account.
 func (t *tokenTracker) ok(ctx context.Context, account string) {
 	t.mu.Lock()
-	wasPaused := t.State == tokenRejected || (t.State == tokenUnknown && t.Error == errNotSignedIn)
+	wasPaused := t.pausedLocked()
 	now := t.now().Unix()
 	if t.State != tokenOK {
 		t.Since = now
 	}
-	t.State, t.CheckedAt, t.Account, t.Error, t.loud = tokenOK, now, account, "", false
+	t.State, t.CheckedAt, t.Account, t.Error, t.loud, t.noToken = tokenOK, now, account, "", false, false
 	resume := t.onResume
 	t.mu.Unlock()
 	if wasPaused {
@@ -116,19 +124,29 @@ func (t *tokenTracker) rejected(ctx context.Context, err error) {
 	t.save(ctx)
 }
 
-// notSignedIn records that there are no credentials at all.
-func (t *tokenTracker) notSignedIn(ctx context.Context) {
+// noCredentials records that there is no token to try: never signed in
+// (err is account.ErrNotSignedIn) or a damaged credentials file.
+func (t *tokenTracker) noCredentials(ctx context.Context, err error, neverSignedIn bool) {
+	msg := err.Error()
+	if neverSignedIn {
+		msg = errNotSignedIn
+	}
 	t.mu.Lock()
 	now := t.now().Unix()
-	if t.State != tokenUnknown || t.Error != errNotSignedIn {
+	if t.State != tokenUnknown || t.Error != msg {
 		t.Since = now
+		t.loud = false // a new reason deserves its own line
 	}
-	t.State, t.CheckedAt, t.Error, t.Account = tokenUnknown, now, errNotSignedIn, ""
+	t.State, t.CheckedAt, t.Error, t.Account, t.noToken = tokenUnknown, now, msg, "", true
 	first := !t.loud
 	t.loud = true
 	t.mu.Unlock()
 	if first {
-		t.log.Error("not signed in to plex.tv: run 'plexm8-sync login'; jobs wait until then")
+		if neverSignedIn {
+			t.log.Error("not signed in to plex.tv: run 'plexm8-sync login'; jobs wait until then")
+		} else {
+			t.log.Error("the stored credentials cannot be used; jobs wait until 'plexm8-sync login' replaces them", "err", err)
+		}
 	}
 	t.save(ctx)
 }
@@ -140,6 +158,7 @@ func (t *tokenTracker) transient(ctx context.Context, err error) {
 	if t.State != tokenRejected {
 		t.Error = err.Error()
 	}
+	t.noToken = false // a token was read and tried
 	t.mu.Unlock()
 	t.log.Warn("could not check the token with plex.tv; keeping it and trying again on schedule", "err", err)
 	t.save(ctx)
