@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexm8/plexm8-sync/internal/backup"
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
@@ -61,12 +62,18 @@ func TestBackupCommands(t *testing.T) {
 	if r := run(t, env, "backup"); r.code != 0 || !strings.Contains(r.stdout, "not in its job history") {
 		t.Errorf("backup beside the daemon: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	r = run(t, env, "backup", "restore", list[0])
+	// The backup just taken rotated the oldest away: restore the newest.
+	kept, err := backup.List(filepath.Join(dir, "backups"))
+	if err != nil || len(kept) != 2 {
+		t.Fatalf("backups kept: %v %v", kept, err)
+	}
+	newest := kept[0].Path
+	r = run(t, env, "backup", "restore", newest)
 	if r.code != 1 || !strings.Contains(r.stderr, "stop the daemon") {
 		t.Errorf("restore beside the daemon: %d %q", r.code, r.stderr)
 	}
 	d.Close()
-	if r := run(t, env, "backup", "restore", list[0]); r.code != 0 || !strings.Contains(r.stdout, "before-restore") {
+	if r := run(t, env, "backup", "restore", newest); r.code != 0 || !strings.Contains(r.stdout, "before-restore") {
 		t.Fatalf("restore: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	if r := run(t, env, "backup", "restore"); r.code != 2 {
