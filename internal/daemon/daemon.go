@@ -402,6 +402,10 @@ type Health struct {
 	// LastSync is the unix time of the last successful sync (incremental
 	// or full); 0 before the first.
 	LastSync int64 `json:"last_sync"`
+	// Note says why an answer is ok without a finished sync: the first one
+	// is under way (a large library takes minutes, and a container's health
+	// check must not call that unhealthy).
+	Note string `json:"note,omitempty"`
 }
 
 // Health says whether the last sync and token check are good.
@@ -430,6 +434,8 @@ func (d *Daemon) Health() Health {
 		}
 	}
 	switch {
+	case latest.FinishedAt.IsZero() && (d.sched.Running(JobSync) || d.sched.Running(JobFullSync)):
+		h.Note = "the first sync is under way"
 	case latest.FinishedAt.IsZero():
 		h.Reasons = append(h.Reasons, "no sync has finished yet")
 	case latest.Status != StatusOK:

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -535,4 +536,46 @@ func TestReloadAppliesTheScheduleOrNothing(t *testing.T) {
 	if dm.sched.jobs[JobSync].Spec != "@every 5m" {
 		t.Errorf("a refused reload changed the sync spec to %q", dm.sched.jobs[JobSync].Spec)
 	}
+}
+
+// TestHealthDuringTheFirstSync: healthy while the first sync runs (with a
+// note), then by the result of the last finished sync.
+func TestHealthDuringTheFirstSync(t *testing.T) {
+	d := openDB(t)
+	cfg := testConfig(t)
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		dm, _ := newDaemon(t, ctx, cfg, d, nil)
+		release := make(chan struct{})
+		fail := false
+		dm.impl[JobValidateToken] = func(ctx context.Context) Outcome { dm.tokens.ok(ctx, "alice"); return Outcome{} }
+		dm.impl[JobSync] = func(ctx context.Context) Outcome {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			if fail {
+				return Outcome{Err: errors.New("server down")}
+			}
+			return Outcome{}
+		}
+		done := make(chan error)
+		go func() { done <- dm.Run(ctx) }()
+		synctest.Wait()
+		if h := dm.Health(); h.Status != "ok" || h.Note == "" || h.LastSync != 0 {
+			t.Errorf("health during the first sync = %+v, want ok with a note", h)
+		}
+		close(release)
+		synctest.Wait()
+		if h := dm.Health(); h.Status != "ok" || h.Note != "" || h.LastSync == 0 {
+			t.Errorf("health after the first sync = %+v", h)
+		}
+		fail = true
+		dm.sched.RunNow(JobSync)
+		if h := dm.Health(); h.Status != "unhealthy" || !strings.Contains(strings.Join(h.Reasons, ";"), "server down") {
+			t.Errorf("health after a failed sync = %+v", h)
+		}
+		cancel()
+		<-done
+	})
 }

@@ -89,9 +89,10 @@ type Scheduler struct {
 	cron   *cron.Cron
 	writer writerSlot
 
-	mu   sync.Mutex
-	jobs map[string]*scheduled
-	last map[string]lastRun
+	mu      sync.Mutex
+	jobs    map[string]*scheduled
+	last    map[string]lastRun
+	running map[string]bool
 	// triggered tracks runs started by Trigger, which cron's Stop does
 	// not wait for.
 	triggered sync.WaitGroup
@@ -139,10 +140,11 @@ func NewScheduler(ctx context.Context, o SchedulerOptions) *Scheduler {
 	return &Scheduler{
 		log: o.Logger, db: o.DB, now: o.Now, metrics: o.Metrics, observe: o.Observe,
 		root: root, cancel: cancel,
-		cron:   cron.New(cron.WithLocation(o.Location), cron.WithLogger(cronLogger{o.Logger})),
-		writer: writerSlot{sem: make(chan struct{}, 1)},
-		jobs:   map[string]*scheduled{},
-		last:   map[string]lastRun{},
+		cron:    cron.New(cron.WithLocation(o.Location), cron.WithLogger(cronLogger{o.Logger})),
+		writer:  writerSlot{sem: make(chan struct{}, 1)},
+		jobs:    map[string]*scheduled{},
+		last:    map[string]lastRun{},
+		running: map[string]bool{},
 	}
 }
 
@@ -295,6 +297,19 @@ func (s *Scheduler) Stop(timeout time.Duration) bool {
 	}
 }
 
+// Running reports whether a run of job is under way (past the writer slot).
+func (s *Scheduler) Running(job string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running[job]
+}
+
+func (s *Scheduler) setRunning(job string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running[job] = on
+}
+
 // Last returns the latest finished run of job.
 func (s *Scheduler) Last(job string) (lastRun, bool) {
 	s.mu.Lock()
@@ -338,6 +353,8 @@ func (s *Scheduler) execute(sj *scheduled) {
 			log.Warn("could not record the start of the run; running it anyway", "err", err)
 		}
 	}
+	s.setRunning(sj.Name, true)
+	defer s.setRunning(sj.Name, false)
 	done := false
 	defer func() {
 		if done {
