@@ -15,7 +15,7 @@ import (
 func init() {
 	register(&command{
 		name:    "demo",
-		args:    "[--tracks N] [--dir DIR] [--keep] [--serve]",
+		args:    "[--tracks N] [--dir DIR] [--keep] [--serve | --run]",
 		summary: "try everything against a built-in fake Plex (no account needed)",
 		help: `Starts a fake plex.tv and Plex Media Server on 127.0.0.1 with a generated music
 library, then walks through what a real installation does: sign in with the PIN
@@ -24,17 +24,21 @@ offline queries on the mirror. Nothing leaves this machine.
 
 --keep leaves the config and database in --dir so you can keep querying them;
 --serve only runs the fake server (with a config pointing at it) until Ctrl-C,
-so you can try every command by hand against it.
+so you can try every command by hand against it. --run shows the daemon
+instead of the manual syncs: 'plexm8-sync run' on a 2-second schedule picks
+up a change made on the fake by itself, then stops cleanly.
 
 Examples:
   plexm8-sync demo
   plexm8-sync demo --tracks 100000 --dir /tmp/plexm8-demo --keep
-  plexm8-sync demo --serve --dir /tmp/plexm8-demo`,
+  plexm8-sync demo --serve --dir /tmp/plexm8-demo
+  plexm8-sync demo --run`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			tracks := fs.Int("tracks", 5000, "tracks in the fake library (10 to 1000000)")
 			dir := fs.String("dir", "", "directory for the demo's config, state and database (default: a temporary one)")
 			keep := fs.Bool("keep", false, "keep --dir afterwards")
 			serve := fs.Bool("serve", false, "only run the fake server until interrupted")
+			daemon := fs.Bool("run", false, "show the daemon: run it on a short schedule and watch a change arrive")
 			seed := fs.Int64("seed", 1, "seed of the generated library")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) > 0 {
@@ -43,7 +47,10 @@ Examples:
 				if *tracks < 10 || *tracks > 1_000_000 {
 					return usageErrorf("--tracks must be between 10 and 1000000")
 				}
-				return a.demo(ctx, demoOptions{tracks: *tracks, dir: *dir, keep: *keep || *serve, serve: *serve, seed: *seed})
+				if *serve && *daemon {
+					return usageErrorf("--serve and --run do not go together")
+				}
+				return a.demo(ctx, demoOptions{tracks: *tracks, dir: *dir, keep: *keep || *serve, serve: *serve, seed: *seed, daemon: *daemon})
 			}
 		},
 	})
@@ -56,6 +63,7 @@ type demoOptions struct {
 	serve     bool
 	seed      int64
 	pollEvery time.Duration
+	daemon    bool // --run
 }
 
 func (a *app) demo(ctx context.Context, o demoOptions) error {
@@ -90,6 +98,9 @@ plex:
   requests_per_second: 1000
   page_size: 1000
 `, o.dir, filepath.Join(o.dir, "plexm8.db"), f.TVURL(), f.ClientsURL())
+	if o.daemon {
+		cfg += demoSchedule
+	}
 	if err := os.MkdirAll(o.dir, 0o700); err != nil {
 		return err
 	}
@@ -117,6 +128,9 @@ plex:
 	step("1. Sign in with the PIN flow (the fake approves it at once)")
 	if err := a.login(ctx, client, conf.StateDir, o.pollEvery, func(p plex.PIN) { _ = f.ClaimPIN(p.ID) }); err != nil {
 		return err
+	}
+	if o.daemon {
+		return a.demoDaemon(ctx, f, step)
 	}
 	step("2. First sync: everything is new")
 	if err := a.syncOnce(ctx, false, nil); err != nil {

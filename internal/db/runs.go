@@ -54,5 +54,5 @@ func closeInterruptedRuns(ctx context.Context, w *sql.DB) error {
 		error = coalesce(error, 'interrupted: the process stopped before the run finished') WHERE status = 'running'`); err != nil {
 		return fmt.Errorf("close interrupted runs: %w", err)
 	}
-	return nil
+	return closeInterruptedJobs(ctx, w)
 }

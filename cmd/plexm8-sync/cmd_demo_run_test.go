@@ -1,0 +1,34 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDemoRunShowsTheDaemon(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, nil, "demo", "--run", "--tracks", "60", "--dir", dir, "--keep")
+	if r.code != 0 {
+		t.Fatalf("demo --run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"Arrived by itself", "(1 rows)", "Stopped cleanly"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo --run output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// The daemon logged its start-up sync, the scheduled one and its stop.
+	if n := strings.Count(r.stderr, `"job":"sync","status":"ok"`); n < 2 {
+		t.Errorf("%d ok sync lines, want the start-up one and a scheduled one:\n%s", n, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "daemon stopped") {
+		t.Errorf("no clean stop in the log:\n%s", r.stderr)
+	}
+	// The demo's database is consistent and released: a writer can open it.
+	if r := run(t, map[string]string{"PLEXM8_CONFIG": filepath.Join(dir, "config.yaml")}, "backup"); r.code != 0 {
+		t.Errorf("backup after demo --run: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, nil, "demo", "--run", "--serve"); r.code != 2 {
+		t.Errorf("--run --serve: exit %d, want 2", r.code)
+	}
+}

@@ -1,0 +1,317 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/plexm8/plexm8-sync/internal/db"
+)
+
+// syncBuffer is a log sink safe for the scheduler's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lines returns the log lines containing every one of parts.
+func (s *syncBuffer) lines(parts ...string) []string {
+	var out []string
+	for _, l := range strings.Split(s.String(), "\n") {
+		ok := l != ""
+		for _, p := range parts {
+			ok = ok && strings.Contains(l, p)
+		}
+		if ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func openDB(t *testing.T) *db.DB {
+	t.Helper()
+	d, err := db.Open(t.Context(), filepath.Join(t.TempDir(), "plexm8.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+func newTestScheduler(t *testing.T, ctx context.Context, d *db.DB) (*Scheduler, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return NewScheduler(ctx, SchedulerOptions{DB: d, Logger: log, Location: time.UTC}), logs
+}
+
+// runCounts returns job_runs statuses of job, counted.
+func runCounts(t *testing.T, d *db.DB, job string) map[string]int {
+	t.Helper()
+	rows, err := d.R().QueryContext(context.Background(), `SELECT status, count(*) FROM job_runs WHERE job = ? GROUP BY status`, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[s] = n
+	}
+	return out
+}
+
+func TestSkipIfStillRunning(t *testing.T) {
+	d := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, logs := newTestScheduler(t, t.Context(), d)
+		var runs atomic.Int32
+		if err := s.Add(Job{Name: "slow", Spec: "@every 1m", Run: func(ctx context.Context) Outcome {
+			runs.Add(1)
+			if err := sleepCtx(ctx, 150*time.Second); err != nil { // longer than two intervals
+				return Outcome{Err: err}
+			}
+			return Outcome{Details: map[string]any{"added": 3}}
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		time.Sleep(10*time.Minute + time.Second)
+		synctest.Wait()
+		if !s.Stop(time.Minute) {
+			t.Fatal("Stop timed out")
+		}
+		// Ticks at 1..10 min: runs start at 1, 4, 7, 10 (each lasts 2.5
+		// ticks); the 6 ticks in between are skipped.
+		if got := runs.Load(); got != 4 {
+			t.Errorf("runs = %d, want 4", got)
+		}
+		c := runCounts(t, d, "slow")
+		if c[StatusSkipped] != 6 || c[StatusOK]+c[StatusFailed] != 4 {
+			t.Errorf("job_runs = %v, want 6 skipped and 4 runs", c)
+		}
+		if n := len(logs.lines("job skipped", "job=slow")); n != 6 {
+			t.Errorf("%d skip lines naming the job, want 6:\n%s", n, logs)
+		}
+		if n := len(logs.lines("job finished", "job=slow", "status=ok", "added=3", "duration=2m30s")); n != 3 {
+			// The run started at 10 min is cut short by Stop.
+			t.Errorf("%d finished lines with counts and duration, want 3:\n%s", n, logs)
+		}
+	})
+}
+
+func TestPanickingJobIsRecoveredAndRecorded(t *testing.T) {
+	d := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, logs := newTestScheduler(t, t.Context(), d)
+		var runs atomic.Int32
+		if err := s.Add(Job{Name: "boom", Spec: "@every 1m", Writes: true, Run: func(ctx context.Context) Outcome {
+			if runs.Add(1) == 1 {
+				panic("kaboom")
+			}
+			return Outcome{}
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		time.Sleep(3*time.Minute + time.Second)
+		synctest.Wait()
+		// The writer slot was released by the panicking run.
+		if !s.RunNow("boom") {
+			t.Error("RunNow after the panic did not run: writer slot leaked?")
+		}
+		s.Stop(time.Minute)
+		if got := runs.Load(); got != 4 {
+			t.Errorf("runs = %d, want 4: the scheduler must survive the panic", got)
+		}
+		c := runCounts(t, d, "boom")
+		if c[StatusFailed] != 1 || c[StatusOK] != 3 {
+			t.Errorf("job_runs = %v, want 1 failed and 3 ok", c)
+		}
+		var msg string
+		if err := d.R().QueryRow(`SELECT error FROM job_runs WHERE job = 'boom' AND status = 'failed'`).Scan(&msg); err != nil || !strings.Contains(msg, "panic: kaboom") {
+			t.Errorf("failed run error = %q, %v", msg, err)
+		}
+		if len(logs.lines("panic", "job=boom")) == 0 {
+			t.Errorf("no panic line naming the job:\n%s", logs)
+		}
+	})
+}
+
+// TestNoTwoWriters: writing jobs never overlap; a full sync due while an
+// incremental one runs waits for it; an incremental one due while a full
+// one runs is skipped.
+func TestNoTwoWriters(t *testing.T) {
+	d := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, logs := newTestScheduler(t, t.Context(), d)
+		var active, maxActive atomic.Int32
+		var mu sync.Mutex
+		starts := map[string][]time.Duration{}
+		t0 := time.Now()
+		writer := func(name string, d time.Duration) JobFunc {
+			return func(ctx context.Context) Outcome {
+				n := active.Add(1)
+				for {
+					m := maxActive.Load()
+					if n <= m || maxActive.CompareAndSwap(m, n) {
+						break
+					}
+				}
+				mu.Lock()
+				starts[name] = append(starts[name], time.Since(t0))
+				mu.Unlock()
+				defer active.Add(-1)
+				if err := sleepCtx(ctx, d); err != nil {
+					return Outcome{Err: err}
+				}
+				return Outcome{}
+			}
+		}
+		for _, j := range []Job{
+			{Name: JobSync, Writes: true, YieldTo: []string{JobFullSync}, Run: writer(JobSync, 100*time.Second)},
+			{Name: JobFullSync, Writes: true, Run: writer(JobFullSync, 60*time.Second)},
+			{Name: JobBackup, Writes: true, Run: writer(JobBackup, 30*time.Second)},
+			{Name: JobMaintenance, Writes: true, Run: writer(JobMaintenance, 10*time.Second)},
+		} {
+			if err := s.Add(j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Start()
+		s.Trigger(JobSync)
+		time.Sleep(10 * time.Second)
+		s.Trigger(JobFullSync) // due while the incremental sync runs: waits
+		synctest.Wait()
+		time.Sleep(95 * time.Second) // t=105s: full sync now holds the slot
+		synctest.Wait()
+		s.Trigger(JobSync) // due while the full sync runs: skipped
+		s.Trigger(JobBackup)
+		s.Trigger(JobMaintenance)
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		s.Stop(time.Minute)
+
+		if m := maxActive.Load(); m != 1 {
+			t.Errorf("%d writing jobs ran at once, want 1", m)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if got := starts[JobFullSync]; len(got) != 1 || got[0] != 100*time.Second {
+			t.Errorf("full sync started at %v, want once at 100s (when the incremental one ended)", got)
+		}
+		if got := starts[JobSync]; len(got) != 1 {
+			t.Errorf("incremental sync started at %v, want once (the second skipped for the full sync)", got)
+		}
+		if len(starts[JobBackup]) != 1 || len(starts[JobMaintenance]) != 1 {
+			t.Errorf("backup/maintenance starts = %v/%v, want one each after the full sync", starts[JobBackup], starts[JobMaintenance])
+		}
+		for _, j := range []string{JobBackup, JobMaintenance} {
+			if got := starts[j]; len(got) == 1 && got[0] < 160*time.Second {
+				t.Errorf("%s started at %v, before the full sync ended at 160s", j, got[0])
+			}
+		}
+		if n := len(logs.lines("job skipped", "job=sync", "writer=full_sync")); n != 1 {
+			t.Errorf("%d lines for the skipped incremental sync, want 1:\n%s", n, logs)
+		}
+		if c := runCounts(t, d, JobSync); c[StatusSkipped] != 1 || c[StatusOK] != 1 {
+			t.Errorf("sync job_runs = %v", c)
+		}
+	})
+}
+
+// TestShutdownCancelsRunsAndRecordsThem: Stop cancels a running job's
+// context and the interrupted run is recorded as failed.
+func TestShutdownCancelsRunsAndRecordsThem(t *testing.T) {
+	d := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := newTestScheduler(t, t.Context(), d)
+		if err := s.Add(Job{Name: JobFullSync, Writes: true, Run: func(ctx context.Context) Outcome {
+			<-ctx.Done()
+			return Outcome{Err: ctx.Err()}
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		s.Trigger(JobFullSync)
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		start := time.Now()
+		if !s.Stop(ShutdownTimeout) {
+			t.Fatal("the job did not stop")
+		}
+		if time.Since(start) != 0 {
+			t.Errorf("stop took %v", time.Since(start))
+		}
+		var status, msg string
+		if err := d.R().QueryRow(`SELECT status, error FROM job_runs WHERE job = 'full_sync'`).Scan(&status, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if status != StatusFailed || !strings.Contains(msg, "interrupted by shutdown") {
+			t.Errorf("run = %s %q, want failed, interrupted by shutdown", status, msg)
+		}
+		// Nothing starts after Stop.
+		if s.RunNow(JobFullSync) {
+			t.Error("a run started after Stop")
+		}
+	})
+}
+
+func TestSetScheduleChecksEverySpecFirst(t *testing.T) {
+	d := openDB(t)
+	s, _ := newTestScheduler(t, t.Context(), d)
+	for _, n := range []string{"a", "b"} {
+		if err := s.Add(Job{Name: n, Spec: "@every 1h", Run: func(context.Context) Outcome { return Outcome{} }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetSchedule(map[string]string{"a": "@every 5m", "b": "61 * * * *"}); err == nil {
+		t.Fatal("a bad spec was accepted")
+	}
+	if s.jobs["a"].Spec != "@every 1h" {
+		t.Errorf("a's spec changed to %q although b's was bad", s.jobs["a"].Spec)
+	}
+	if err := s.SetSchedule(map[string]string{"a": "@every 5m", "b": ""}); err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := d.DaemonState(t.Context(), "schedule")
+	if err != nil || !strings.Contains(v, `"a":{"spec":"@every 5m","next":`) || !strings.Contains(v, `"b":{"spec":"","next":0}`) {
+		t.Errorf("schedule state = %s, %v", v, err)
+	}
+	s.Stop(time.Second)
+}
