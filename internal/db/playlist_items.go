@@ -2,16 +2,26 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
+
+// beforeCommit, when set (by tests), runs inside ReplacePlaylistItems's
+// transaction right before it commits: a crash test ends the process there.
+var beforeCommit func(playlistKey string)
 
 // A playlist's new items are staged, page by page in any order, in a TEMP
 // table on the writer's connection, then swapped in by one transaction once
 // the listing is complete. A smart playlist can hold most of a library: its
 // items never have to fit in Go memory, and the comparison with the stored
 // items happens in SQL.
+//
+// Each staged item also carries the description of its track that history
+// keeps (Snapshot) and that description's content hash.
 const stagedTableSQL = `CREATE TEMP TABLE IF NOT EXISTS staged_items (
 	playlist TEXT NOT NULL, position INTEGER NOT NULL, track_rating_key TEXT NOT NULL, playlist_item_id INTEGER,
+	snap_hash INTEGER NOT NULL, guid TEXT, guids TEXT, title TEXT, artist TEXT, album TEXT,
+	track_number INTEGER, disc_number INTEGER, duration_ms INTEGER, file TEXT,
 	PRIMARY KEY (playlist, position)) WITHOUT ROWID`
 
 // ItemDiff says how a playlist's items changed.
@@ -23,9 +33,20 @@ type ItemDiff struct {
 // Changed reports whether the items differ at all.
 func (d ItemDiff) Changed() bool { return d != ItemDiff{} }
 
-// StageItems records items of a playlist's new listing, the first at offset.
-// Staging the same position twice keeps the last.
+// StageItems records items of a playlist's new listing, the first at offset,
+// without track descriptions. Staging the same position twice keeps the last.
 func (db *DB) StageItems(ctx context.Context, playlistKey string, offset int, items []PlaylistItem) error {
+	entries := make([]Entry, len(items))
+	for i, it := range items {
+		entries[i].PlaylistItem = it
+	}
+	return db.StageEntries(ctx, playlistKey, offset, entries)
+}
+
+// StageEntries records items of a playlist's new listing with the
+// descriptions of their tracks, the first at offset. Staging the same
+// position twice keeps the last.
+func (db *DB) StageEntries(ctx context.Context, playlistKey string, offset int, items []Entry) error {
 	if _, err := db.mirror(ctx); err != nil {
 		return err
 	}
@@ -37,18 +58,31 @@ func (db *DB) StageItems(ctx context.Context, playlistKey string, offset int, it
 	if _, err := tx.ExecContext(ctx, stagedTableSQL); err != nil {
 		return fmt.Errorf("create stage: %w", err)
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.staged_items (playlist, position, track_rating_key, playlist_item_id) VALUES (?, ?, ?, ?)`)
+	if err := stageInto(ctx, tx, playlistKey, offset, items); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("stage playlist items: %w", err)
+	}
+	return nil
+}
+
+func stageInto(ctx context.Context, tx *sql.Tx, playlistKey string, offset int, items []Entry) error {
+	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.staged_items (playlist, position, track_rating_key, playlist_item_id,
+		snap_hash, guid, guids, title, artist, album, track_number, disc_number, duration_ms, file)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("stage playlist items: %w", err)
 	}
 	defer ins.Close()
-	for i, it := range items {
-		if _, err := ins.ExecContext(ctx, playlistKey, offset+i, it.TrackRatingKey, it.PlaylistItemID); err != nil {
+	for i := range items {
+		it := &items[i]
+		s := &it.Snapshot
+		if _, err := ins.ExecContext(ctx, playlistKey, offset+i, it.TrackRatingKey, it.PlaylistItemID,
+			snapshotHash(it.TrackRatingKey, s), s.GUID, s.Guids, s.Title, s.Artist, s.Album,
+			s.TrackNumber, s.DiscNumber, s.DurationMS, s.File); err != nil {
 			return fmt.Errorf("stage playlist item %d: %w", offset+i, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("stage playlist items: %w", err)
 	}
 	return nil
 }
@@ -116,6 +150,14 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 			serverID, playlistKey); err != nil {
 			return d, fmt.Errorf("write playlist items: %w", err)
 		}
+	}
+	// History goes into the same transaction: the mirror and the
+	// playlist's versions change together or not at all.
+	if _, err := recordStaged(ctx, tx, serverID, playlistKey, d.Changed(), now); err != nil {
+		return d, err
+	}
+	if beforeCommit != nil {
+		beforeCommit(playlistKey)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, playlistKey); err != nil {
 		return d, fmt.Errorf("empty stage: %w", err)

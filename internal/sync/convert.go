@@ -95,6 +95,18 @@ func playlistRow(serverID string, m *plex.Metadata) *db.Playlist {
 	}
 }
 
-func playlistItem(m *plex.Metadata) db.PlaylistItem {
-	return db.PlaylistItem{TrackRatingKey: m.RatingKey.V, PlaylistItemID: ni(m.PlaylistItemID)}
+// playlistItem is a playlist entry with the description of its track that
+// history keeps: enough to find the track again on any server.
+func playlistItem(m *plex.Metadata) db.Entry {
+	e := db.Entry{
+		PlaylistItem: db.PlaylistItem{TrackRatingKey: m.RatingKey.V, PlaylistItemID: ni(m.PlaylistItemID)},
+		Snapshot: db.Snapshot{
+			GUID: ns(m.GUID), Guids: guids(m.Guids), Title: ns(m.Title), Artist: ns(m.GrandparentTitle), Album: ns(m.ParentTitle),
+			TrackNumber: ni(m.Index), DiscNumber: ni(m.ParentIndex), DurationMS: ni(m.Duration),
+		},
+	}
+	if len(m.Media) > 0 && len(m.Media[0].Part) > 0 {
+		e.File = ns(m.Media[0].Part[0].File)
+	}
+	return e
 }
