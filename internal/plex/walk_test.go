@@ -232,7 +232,7 @@ func TestQueries(t *testing.T) {
 		{SectionItems("a/b", TypeAlbum), "/library/sections/a%2Fb/all", "includeGuids=1&type=9", true},
 		{Playlists(), "/playlists", "playlistType=audio&type=15", true},
 		{AllPlaylists(), "/playlists", "type=15", true},
-		{PlaylistItems("96"), "/playlists/96/items", "excludeElements=Media", false},
+		{PlaylistItems("96"), "/playlists/96/items", "includeGuids=1", false},
 	}
 	for _, c := range cases {
 		if c.q.Path != c.path || c.q.Params.Encode() != c.params || c.q.Dedupe != c.dedupe {
