@@ -284,7 +284,12 @@ func WriteXSPF(w io.Writer, e *Export) error {
 // FileName turns a playlist title into a safe, stable file name stem: the
 // same title always gives the same name, on every operating system. key
 // (the rating key) keeps two playlists of one title apart.
-func FileName(title, key string) string {
+func FileName(title, key string) string { return SafeName(title) + " [" + key + "]" }
+
+// SafeName makes s usable as a file or directory name on every operating
+// system: no separators, reserved characters, control characters, trailing
+// dots or reserved device names, at most 100 bytes.
+func SafeName(title string) string {
 	var b strings.Builder
 	for _, r := range title {
 		switch {
@@ -313,7 +318,7 @@ func FileName(title, key string) string {
 		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
 		s = "_" + s
 	}
-	return s + " [" + key + "]"
+	return s
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
