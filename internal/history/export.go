@@ -237,8 +237,13 @@ func fileURI(p string) string {
 		return ""
 	}
 	slashed := filepath.ToSlash(p)
-	if len(slashed) >= 2 && slashed[1] == ':' { // C:/Music/…
-		slashed = "/" + slashed
+	windows := len(p) >= 2 && p[1] == ':' || strings.HasPrefix(p, `\\`)
+	if windows {
+		// A Plex server on Windows reports C:\Music\… or \\nas\share\….
+		slashed = strings.ReplaceAll(p, `\`, "/")
+		if p[1] == ':' {
+			slashed = "/" + slashed
+		}
 	}
 	return (&url.URL{Scheme: "file", Path: slashed}).String()
 }
@@ -252,7 +257,12 @@ func WriteXSPF(w io.Writer, e *Export) error {
 	if !e.Version.RecordedAt.IsZero() {
 		p.Date = e.Version.RecordedAt.UTC().Format(time.RFC3339)
 	}
-	p.Meta = []xspfMeta{{Rel: xspfRelServer, Value: e.ServerID}, {Rel: xspfRelRatingKey, Value: e.RatingKey}}
+	if e.ServerID != "" {
+		p.Meta = append(p.Meta, xspfMeta{Rel: xspfRelServer, Value: e.ServerID})
+	}
+	if e.RatingKey != "" {
+		p.Meta = append(p.Meta, xspfMeta{Rel: xspfRelRatingKey, Value: e.RatingKey})
+	}
 	for i := range e.Items {
 		it := &e.Items[i]
 		t := xspfTrack{Title: it.Title, Creator: it.Artist, Album: it.Album, TrackNum: it.TrackNumber, Duration: it.DurationMS}
