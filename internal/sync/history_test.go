@@ -216,3 +216,31 @@ func TestHistoryRecordsEveryVersion(t *testing.T) {
 		})
 	}
 }
+
+// A pass that fails between fetching a playlist's items and committing them
+// records nothing; the next one records the version exactly once. (The
+// process-kill case is TestHistoryCrashBeforeCommit in internal/db.)
+func TestHistoryFailedFetchRecordsNothing(t *testing.T) {
+	e := newEnv(t, plextest.Options{Seed: 4, Tracks: 300, SharedTracks: 20}, opts())
+	s := e.fake.Owned()
+	e.sync(false, false)
+	p := findPlaylist(t, s, "Everything Long")
+	s.MovePlaylistItem(p.RatingKey, 3, 100)
+	before := historyRows(t, e)
+	// The last page of the items fails (400 is not retried): the earlier
+	// pages were fetched and staged.
+	e.fake.Inject(plextest.Fault{Host: s.MachineID(), Path: "/playlists/" + p.RatingKey + "/items", Skip: 1, Status: 400})
+	if res := e.sync(false, true); len(res[0].Problems) == 0 {
+		t.Fatal("the fault did not make the pass fail")
+	}
+	if got := historyRows(t, e); got != before {
+		t.Fatalf("a failed item fetch wrote %d history rows", got-before)
+	}
+	e.fake.ClearFaults()
+	e.sync(false, false)
+	e.sync(false, false)
+	vs, err := e.db.Versions(t.Context(), s.MachineID(), p.RatingKey)
+	if err != nil || len(vs) != 2 || vs[1].Moved != 1 {
+		t.Fatalf("versions after the retry: %+v %v", vs, err)
+	}
+}
