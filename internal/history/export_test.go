@@ -209,13 +209,13 @@ func TestM3U8RoundTrip(t *testing.T) {
 
 func TestFileNamesSafeAndStable(t *testing.T) {
 	for in, want := range map[string]string{
-		"Road Trip 🚗":          "Road Trip 🚗 [1]",
+		"Road Trip 🚗":           "Road Trip 🚗 [1]",
 		"a/b\\c:d*e?f\"g<h>i|j": "a_b_c_d_e_f_g_h_i_j [1]",
-		"tab\there\nnl":        "tab here nl [1]",
-		"CON":                  "_CON [1]",
-		"dots...":              "dots [1]",
-		"":                     "playlist [1]",
-		"..":                   "playlist [1]",
+		"tab\there\nnl":         "tab here nl [1]",
+		"CON":                   "_CON [1]",
+		"dots...":               "dots [1]",
+		"":                      "playlist [1]",
+		"..":                    "playlist [1]",
 	} {
 		if got := FileName(in, "1"); got != want {
 			t.Errorf("FileName(%q) = %q, want %q", in, got, want)
