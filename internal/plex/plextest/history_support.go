@@ -99,3 +99,18 @@ func (s *Server) droppedOnCreate(keys []int64) []int64 {
 	dropOnCreate.mu.Unlock()
 	return keys[:max(len(keys)-n, 0)]
 }
+
+// ReplacePlaylistItem puts another track at position pos (0-based) of a dumb
+// playlist, as removing one item and adding one in its place does: only
+// that entry gets a new playlistItemID.
+func (s *Server) ReplacePlaylistItem(ratingKey string, pos int, trackRatingKey string) {
+	s.playlistMutate(func(now int64) {
+		p := s.mustDumb("ReplacePlaylistItem", ratingKey)
+		if pos < 0 || pos >= len(p.items) {
+			panic(fmt.Sprintf("plextest: ReplacePlaylistItem: position %d outside playlist %q of %d items", pos, ratingKey, len(p.items)))
+		}
+		k := s.mustTrackKeys("ReplacePlaylistItem", []string{trackRatingKey})[0]
+		p.items[pos] = plItem{id: s.allocItemID(), rk: k}
+		p.updatedAt = now
+	})
+}
