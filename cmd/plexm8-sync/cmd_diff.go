@@ -101,10 +101,10 @@ Examples:
 					fmt.Fprintf(w, "  smart rules: %s → %s\n", fv.Content, tv.Content)
 				}
 				for _, c := range diff.Removed {
-					fmt.Fprintf(w, "- %5d  %s\n", c.From+1, c.Item.Name())
+					fmt.Fprintf(w, "- %5d  %s\n", c.From+1, history.OneLine(c.Item.Name()))
 				}
 				for _, c := range diff.Added {
-					fmt.Fprintf(w, "+ %5d  %s\n", c.To+1, c.Item.Name())
+					fmt.Fprintf(w, "+ %5d  %s\n", c.To+1, history.OneLine(c.Item.Name()))
 				}
 				for _, c := range diff.Moved {
 					fmt.Fprintf(w, "~ %5d  %s (was %d)\n", c.To+1, c.Item.Name(), c.From+1)

@@ -64,7 +64,7 @@ Examples:
 						if p.Deleted {
 							state = "deleted"
 						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ServerName, p.RatingKey, p.Title, p.Versions, stamp(p.LastChange), state)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ServerName, p.RatingKey, history.OneLine(p.Title), p.Versions, stamp(p.LastChange), state)
 					}
 					return tw.Flush()
 				}
@@ -90,7 +90,7 @@ Examples:
 					if v.Smart {
 						title += " (smart)"
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t+%d\t-%d\t~%d\t%s\n", v.Number, stamp(v.RecordedAt), v.State, v.ItemCount, v.Added, v.Removed, v.Moved, title)
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t+%d\t-%d\t~%d\t%s\n", v.Number, stamp(v.RecordedAt), v.State, v.ItemCount, v.Added, v.Removed, v.Moved, history.OneLine(title))
 				}
 				return tw.Flush()
 			}

@@ -113,7 +113,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 			fmt.Fprintf(a.Stdout, "Read back: %d items (%d sent).\n", len(res.Got), len(plan.Keys()))
 		}
 		for _, m := range res.Missing {
-			fmt.Fprintf(a.Stdout, "  not kept by the server: %5d  %s\n", m.Item.Position+1, m.Item.Name())
+			fmt.Fprintf(a.Stdout, "  not kept by the server: %5d  %s\n", m.Item.Position+1, history.OneLine(m.Item.Name()))
 		}
 		if res.OutOfOrder {
 			fmt.Fprintln(a.Stdout, "  the server's order differs from the saved one")
@@ -150,7 +150,7 @@ func printPlan(w io.Writer, p history.Playlist, plan *msync.RestorePlan) {
 			counts[history.ByKey], history.ByKey, counts[history.ByGUID], history.ByGUID,
 			counts[history.ByMBID], history.ByMBID, counts[history.ByName], history.ByName)
 		for _, it := range plan.Unmatched() {
-			fmt.Fprintf(w, "  not found on %s: %5d  %s (%s)\n", plan.TargetName, it.Position+1, it.Name(), it.Album)
+			fmt.Fprintf(w, "  not found on %s: %5d  %s (%s)\n", plan.TargetName, it.Position+1, history.OneLine(it.Name()), history.OneLine(it.Album))
 		}
 	}
 	if plan.ReplaceKey != "" {

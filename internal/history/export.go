@@ -45,6 +45,10 @@ func Write(w io.Writer, format string, e *Export) error {
 	return fmt.Errorf("unknown export format %q (use %s)", format, strings.Join(Formats, ", "))
 }
 
+// OneLine is s with line breaks, tabs and other control characters turned
+// into spaces, for one line of a terminal or a line-based format.
+func OneLine(s string) string { return oneLine(s) }
+
 // oneLine makes s safe on one line of a line-based format: line breaks and
 // other control characters become spaces. The exact text is kept in the
 // JSON comment line beside it.
