@@ -310,3 +310,43 @@ func TestHistoryCrashBeforeCommit(t *testing.T) {
 		t.Fatal("v1 changed")
 	}
 }
+
+// Retention keeps the newest versions, rebuilding exactly, and frees what
+// only the dropped ones used.
+func TestPruneHistory(t *testing.T) {
+	d := openTest(t, filepath.Join(t.TempDir(), "m.db"), Options{})
+	putPlaylist(t, d, "s", "p", "Pruned")
+	putPlaylist(t, d, "t", "p", "Other server")
+	replace(t, d, "t", "p", 1, entries("t", 1, "1"))
+	var want []string
+	for v := 1; v <= 5; v++ {
+		es := entries(fmt.Sprint("v", v), int64(10*v), "1", fmt.Sprint(v+1))
+		replace(t, d, "s", "p", int64(v), es)
+		want = append(want, rebuild(t, d, "s", "p", v))
+	}
+	if n, err := d.PruneHistory(t.Context(), "s", 0); err != nil || n != 0 {
+		t.Fatalf("keep 0 deleted %d (%v)", n, err)
+	}
+	n, err := d.PruneHistory(t.Context(), "s", 2)
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d versions, want 3 (%v)", n, err)
+	}
+	vs, _ := d.Versions(t.Context(), "s", "p")
+	if len(vs) != 2 || vs[0].Number != 4 || vs[1].Number != 5 {
+		t.Fatalf("kept versions %+v", vs)
+	}
+	for v := 4; v <= 5; v++ {
+		if got := rebuild(t, d, "s", "p", v); got != want[v-1] {
+			t.Fatalf("v%d rebuilds %s, want %s", v, got, want[v-1])
+		}
+	}
+	if got := queryInt(t, d.R(), `SELECT count(*) FROM history_items WHERE server_id = 's'`); got != 4 {
+		t.Fatalf("%d track descriptions kept, want the 4 of versions 4 and 5", got)
+	}
+	if got := rebuild(t, d, "t", "p", 1); got != "1:t title 1" {
+		t.Fatalf("another server's history was pruned: %s", got)
+	}
+	if n, _ := d.PruneHistory(t.Context(), "s", 2); n != 0 {
+		t.Fatalf("second prune deleted %d", n)
+	}
+}

@@ -244,3 +244,24 @@ func TestHistoryFailedFetchRecordsNothing(t *testing.T) {
 		t.Fatalf("versions after the retry: %+v %v", vs, err)
 	}
 }
+
+func TestHistoryRetentionIsOptIn(t *testing.T) {
+	so := opts()
+	so.KeepVersions = 2
+	e := newEnv(t, plextest.Options{Seed: 2, Tracks: 200, SharedTracks: 20}, so)
+	s := e.fake.Owned()
+	e.sync(false, false)
+	p := findPlaylist(t, s, "Road Trip 🚗")
+	for i := range 4 {
+		s.MovePlaylistItem(p.RatingKey, 0, i+1)
+		e.sync(false, false)
+	}
+	vs, err := e.db.Versions(t.Context(), s.MachineID(), p.RatingKey)
+	if err != nil || len(vs) != 2 || vs[0].Number != 4 || vs[1].Number != 5 {
+		t.Fatalf("with keep_versions 2: %+v %v", vs, err)
+	}
+	items, err := e.db.VersionItems(t.Context(), s.MachineID(), p.RatingKey, 5)
+	if err != nil || !reflect.DeepEqual(items, fakeItems(t, s, p.RatingKey)) {
+		t.Fatalf("newest version after pruning does not rebuild: %v", err)
+	}
+}

@@ -66,6 +66,11 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, lib
 		}
 	}
 	wg.Wait()
+	if s.o.KeepVersions > 0 {
+		if _, err := s.db.PruneHistory(ctx, serverID, s.o.KeepVersions); err != nil {
+			r.problem(fmt.Errorf("prune playlist history: %w", err))
+		}
+	}
 	return nil
 }
 
