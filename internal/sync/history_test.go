@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/plexm8/plexm8-sync/internal/history"
+	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
 
@@ -190,11 +191,33 @@ func TestHistoryRecordsEveryVersion(t *testing.T) {
 			h.expect(chill.RatingKey, fmt.Sprintf("v2 present %q n=%d +%d -%d ~0", chill.Title, len(keep)+1, len(keep)+1, len(keep)))
 			h.verify()
 
+			// Add to, remove from and edit one item through the playlist
+			// API, as a Plex app does.
+			var srv *plex.Server
+			for _, x := range e.servers {
+				if x.Resource().ClientIdentifier == s.MachineID() {
+					srv = x
+				}
+			}
+			ctx := t.Context()
+			if err := srv.AddPlaylistItems(ctx, road.RatingKey, []string{tracks[20].RatingKey, tracks[21].RatingKey}); err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.DeletePlaylistItem(ctx, long.RatingKey, s.PlaylistItems(long.RatingKey)[5].PlaylistItemID); err != nil {
+				t.Fatal(err)
+			}
+			s.ReplacePlaylistItem(chill.RatingKey, 2, tracks[22].RatingKey)
+			e.sync(full, false)
+			h.expect(road.RatingKey, fmt.Sprintf("v3 present %q n=%d +2 -0 ~0", "Road Trip, \"the\" sequel\t🚗", road.LeafCount+2))
+			h.expect(long.RatingKey, fmt.Sprintf("v3 present %q n=%d +0 -1 ~0", long.Title, long.LeafCount-1))
+			h.expect(chill.RatingKey, fmt.Sprintf("v3 present %q n=%d +1 -1 ~0", chill.Title, len(keep)+1))
+			h.verify()
+
 			// A track leaving the library leaves the playlists holding it.
 			gone := s.PlaylistItems(long.RatingKey)[10].TrackRatingKey
 			s.RemoveTrack(gone)
 			e.sync(full, false)
-			h.expect(long.RatingKey, fmt.Sprintf("v3 present %q n=%d +0 -1 ~0", long.Title, long.LeafCount-1))
+			h.expect(long.RatingKey, fmt.Sprintf("v4 present %q n=%d +0 -1 ~0", long.Title, long.LeafCount-2))
 			// The smart playlist follows the library.
 			prev := len(h.items[smart.RatingKey][0])
 			now := len(s.PlaylistItems(smart.RatingKey))
