@@ -51,6 +51,9 @@ Examples:
 						return err
 					}
 					if *asJSON {
+						if ps == nil {
+							ps = []history.Playlist{}
+						}
 						return writeJSON(a, ps)
 					}
 					if len(ps) == 0 {
