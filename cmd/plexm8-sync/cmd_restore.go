@@ -128,6 +128,11 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	if err != nil {
 		return explain(err)
 	}
+	if plan.Version.Smart {
+		fmt.Fprintf(a.Stdout, "Verified: the server holds it as a smart playlist with the saved rules; they select %d items now (%d when saved).\n",
+			len(res.Got), plan.Version.ItemCount)
+		return nil
+	}
 	fmt.Fprintln(a.Stdout, "Verified: count and order match the saved version.")
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -253,10 +254,13 @@ func TestRestoreCommand(t *testing.T) {
 	t.Run("smart playlist from its rules", func(t *testing.T) {
 		fresh(t)
 		p := playlistByTitle(t, s, "Titles with A")
-		mustRun(t, env, "restore", "Titles with A", "--as", "Smart again")
+		r := mustRun(t, env, "restore", "Titles with A", "--as", "Smart again")
 		n := newestPlaylist(t, s, "Smart again")
 		if !n.Smart || n.Content == nil || !strings.Contains(*n.Content, "title%3Da") || n.LeafCount != p.LeafCount {
 			t.Fatalf("smart restore: %+v (original %+v)", n, p)
+		}
+		if want := fmt.Sprintf("they select %d items now (%d when saved)", p.LeafCount, p.LeafCount); !strings.Contains(r.stdout, want) {
+			t.Fatalf("smart restore report lacks %q:\n%s", want, r.stdout)
 		}
 	})
 

@@ -202,8 +202,18 @@ func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int
 			return nil, err
 		}
 		res.RatingKey = pl.RatingKey.V
-		if !pl.Smart.V {
-			return res, fmt.Errorf("server made playlist %s, but not a smart one: %w", res.RatingKey, ErrRestoreIncomplete)
+		if !pl.Smart.V || !pl.Content.Valid {
+			return res, fmt.Errorf("server made playlist %s, but not a smart one with rules: %w", res.RatingKey, ErrRestoreIncomplete)
+		}
+		// A smart playlist's items are whatever its rules select now; read
+		// them back so the report can say how many.
+		for page, err := range srv.Walk(ctx, plex.PlaylistItems(res.RatingKey), pageSize) {
+			if err != nil {
+				return res, fmt.Errorf("read back playlist %s: %w", res.RatingKey, err)
+			}
+			for i := range page.Items {
+				res.Got = append(res.Got, page.Items[i].RatingKey.V)
+			}
 		}
 	} else {
 		keys := p.Keys()
