@@ -189,7 +189,7 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 	if err != nil {
 		return false, err
 	}
-	staged, err := stagedEntries(ctx, tx, key)
+	staged, err := stagedEntries(ctx, tx, stageKey(serverID, key))
 	if err != nil {
 		return false, err
 	}
@@ -276,16 +276,16 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 				title, artist, album, track_number, disc_number, duration_ms, file)
 			SELECT ?1, s.snap_hash, s.track_rating_key, s.guid, s.guids, s.title, s.artist, s.album,
 				s.track_number, s.disc_number, s.duration_ms, s.file
-			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?2 AND s.position = j.value ->> 'p'
+			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?4 AND s.position = j.value ->> 'p'
 			WHERE true
-			ON CONFLICT (server_id, hash) DO NOTHING`, serverID, key, string(b)); err != nil {
+			ON CONFLICT (server_id, hash) DO NOTHING`, serverID, key, string(b), stageKey(serverID, key)); err != nil {
 			return false, fmt.Errorf("store item descriptions of playlist %s: %w", key, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO playlist_version_items (server_id, playlist_rating_key, sort_key,
 				first_version, playlist_item_id, item_id)
 			SELECT ?1, ?2, j.value ->> 'k', ?4, s.playlist_item_id, h.id
-			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?2 AND s.position = j.value ->> 'p'
-			JOIN history_items AS h ON h.server_id = ?1 AND h.hash = s.snap_hash`, serverID, key, string(b), v); err != nil {
+			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?5 AND s.position = j.value ->> 'p'
+			JOIN history_items AS h ON h.server_id = ?1 AND h.hash = s.snap_hash`, serverID, key, string(b), v, stageKey(serverID, key)); err != nil {
 			return false, fmt.Errorf("store entries of playlist %s: %w", key, err)
 		}
 	}
@@ -316,11 +316,11 @@ func openEntries(ctx context.Context, tx *sql.Tx, serverID, key string) ([]openE
 	return out, rows.Err()
 }
 
-func stagedEntries(ctx context.Context, tx *sql.Tx, key string) ([]stagedEntry, error) {
+func stagedEntries(ctx context.Context, tx *sql.Tx, sk string) ([]stagedEntry, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT track_rating_key, playlist_item_id, snap_hash, duration_ms
-		FROM temp.staged_items WHERE playlist = ? ORDER BY position`, key)
+		FROM temp.staged_items WHERE playlist = ? ORDER BY position`, sk)
 	if err != nil {
-		return nil, fmt.Errorf("read staged items of playlist %s: %w", key, err)
+		return nil, fmt.Errorf("read staged items: %w", err)
 	}
 	defer rows.Close()
 	var out []stagedEntry
@@ -329,7 +329,7 @@ func stagedEntries(ctx context.Context, tx *sql.Tx, key string) ([]stagedEntry, 
 		var tk string
 		var pid sql.NullInt64
 		if err := rows.Scan(&tk, &pid, &e.hash, &e.dur); err != nil {
-			return nil, fmt.Errorf("read staged items of playlist %s: %w", key, err)
+			return nil, fmt.Errorf("read staged items: %w", err)
 		}
 		e.key = entryKey(tk, pid)
 		out = append(out, e)
@@ -403,17 +403,17 @@ func recordFromMirror(ctx context.Context, tx *sql.Tx, serverID, key string, now
 	if err := rows.Err(); err != nil {
 		return false, fmt.Errorf("read items of playlist %s: %w", key, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, key); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, stageKey(serverID, key)); err != nil {
 		return false, fmt.Errorf("clear stage: %w", err)
 	}
-	if err := stageInto(ctx, tx, key, 0, entries); err != nil {
+	if err := stageInto(ctx, tx, stageKey(serverID, key), 0, entries); err != nil {
 		return false, err
 	}
 	ok, err := recordStaged(ctx, tx, serverID, key, true, now)
 	if err != nil {
 		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, key); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, stageKey(serverID, key)); err != nil {
 		return false, fmt.Errorf("clear stage: %w", err)
 	}
 	return ok, nil

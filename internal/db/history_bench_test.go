@@ -47,7 +47,7 @@ func bigPlaylist(tb testing.TB, n int) (*DB, []Entry) {
 }
 
 func stageReplace(tb testing.TB, d *DB, now int64, es []Entry) {
-	if err := d.StageEntries(tb.Context(), "p", 0, es); err != nil {
+	if err := d.StageEntries(tb.Context(), "s", "p", 0, es); err != nil {
 		tb.Fatal(err)
 	}
 	if _, err := d.ReplacePlaylistItems(tb.Context(), "s", "p", len(es), fmt.Sprint(now), now); err != nil {

@@ -49,7 +49,7 @@ func entries(prefix string, pid0 int64, keys ...string) []Entry {
 
 func replace(t *testing.T, d *DB, serverID, key string, now int64, es []Entry) ItemDiff {
 	t.Helper()
-	if err := d.StageEntries(t.Context(), key, 0, es); err != nil {
+	if err := d.StageEntries(t.Context(), serverID, key, 0, es); err != nil {
 		t.Fatal(err)
 	}
 	diff, err := d.ReplacePlaylistItems(t.Context(), serverID, key, len(es), fmt.Sprint("sig", now), now)
@@ -84,7 +84,21 @@ func TestHistoryTwoServersSameKeys(t *testing.T) {
 		putPlaylist(t, d, s, "10", "Mix on "+s)
 		replace(t, d, s, "10", 100, entries(s, 1, "1", "2", "3"))
 	}
-	replace(t, d, "B", "10", 200, entries("B", 1, "3", "2", "1")[:2])
+	// Stages of the same playlist key on two servers, interleaved, stay
+	// apart.
+	ctx := t.Context()
+	if err := errors.Join(d.StageEntries(ctx, "A", "10", 0, entries("A2", 50, "7")), d.StageEntries(ctx, "B", "10", 0, entries("B", 1, "3", "2"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ReplacePlaylistItems(ctx, "A", "10", 1, "a2", 150); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ReplacePlaylistItems(ctx, "B", "10", 2, "b2", 200); err != nil {
+		t.Fatal(err)
+	}
+	if got := rebuild(t, d, "A", "10", 2); got != "7:A2 title 7" {
+		t.Fatalf("A v2 = %s", got)
+	}
 	if got := rebuild(t, d, "A", "10", 1); got != "1:A title 1,2:A title 2,3:A title 3" {
 		t.Fatalf("A v1 = %s", got)
 	}
@@ -94,14 +108,14 @@ func TestHistoryTwoServersSameKeys(t *testing.T) {
 	if got := rebuild(t, d, "B", "10", 2); got != "3:B title 3,2:B title 2" {
 		t.Fatalf("B v2 = %s", got)
 	}
-	if vs, _ := d.Versions(t.Context(), "A", "10"); len(vs) != 1 {
-		t.Fatalf("server A has %d versions after a change on B", len(vs))
+	if vs, _ := d.Versions(t.Context(), "A", "10"); len(vs) != 2 {
+		t.Fatalf("server A has %d versions, want 2", len(vs))
 	}
 	ps, err := d.FindPlaylists(t.Context(), "10", "")
 	if err != nil || len(ps) != 2 {
 		t.Fatalf("rating key 10 found %d playlists, want both servers' (%v)", len(ps), err)
 	}
-	if ps, _ := d.FindPlaylists(t.Context(), "10", "B"); len(ps) != 1 || ps[0].ServerID != "B" || ps[0].Versions != 2 {
+	if ps, _ := d.FindPlaylists(t.Context(), "10", "B"); len(ps) != 1 || ps[0].ServerID != "B" || ps[0].Versions != 2 || ps[0].Title != "Mix on B" {
 		t.Fatalf("--server B: %+v", ps)
 	}
 	// The SQL README.md documents rebuilds the same.

@@ -33,20 +33,20 @@ type ItemDiff struct {
 // Changed reports whether the items differ at all.
 func (d ItemDiff) Changed() bool { return d != ItemDiff{} }
 
-// StageItems records items of a playlist's new listing, the first at offset,
-// without track descriptions. Staging the same position twice keeps the last.
-func (db *DB) StageItems(ctx context.Context, playlistKey string, offset int, items []PlaylistItem) error {
+// StageItems records items of a server's playlist's new listing, the first
+// at offset, without track descriptions. Staging the same position twice keeps the last.
+func (db *DB) StageItems(ctx context.Context, serverID, playlistKey string, offset int, items []PlaylistItem) error {
 	entries := make([]Entry, len(items))
 	for i, it := range items {
 		entries[i].PlaylistItem = it
 	}
-	return db.StageEntries(ctx, playlistKey, offset, entries)
+	return db.StageEntries(ctx, serverID, playlistKey, offset, entries)
 }
 
 // StageEntries records items of a playlist's new listing with the
 // descriptions of their tracks, the first at offset. Staging the same
 // position twice keeps the last.
-func (db *DB) StageEntries(ctx context.Context, playlistKey string, offset int, items []Entry) error {
+func (db *DB) StageEntries(ctx context.Context, serverID, playlistKey string, offset int, items []Entry) error {
 	if _, err := db.mirror(ctx); err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (db *DB) StageEntries(ctx context.Context, playlistKey string, offset int, 
 	if _, err := tx.ExecContext(ctx, stagedTableSQL); err != nil {
 		return fmt.Errorf("create stage: %w", err)
 	}
-	if err := stageInto(ctx, tx, playlistKey, offset, items); err != nil {
+	if err := stageInto(ctx, tx, stageKey(serverID, playlistKey), offset, items); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -67,7 +67,11 @@ func (db *DB) StageEntries(ctx context.Context, playlistKey string, offset int, 
 	return nil
 }
 
-func stageInto(ctx context.Context, tx *sql.Tx, playlistKey string, offset int, items []Entry) error {
+// stageKey names a playlist's stage: rating keys repeat across servers,
+// and two servers may be synced at once.
+func stageKey(serverID, playlistKey string) string { return serverID + "\x00" + playlistKey }
+
+func stageInto(ctx context.Context, tx *sql.Tx, sk string, offset int, items []Entry) error {
 	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.staged_items (playlist, position, track_rating_key, playlist_item_id,
 		snap_hash, guid, guids, title, artist, album, track_number, disc_number, duration_ms, file)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -78,7 +82,7 @@ func stageInto(ctx context.Context, tx *sql.Tx, playlistKey string, offset int, 
 	for i := range items {
 		it := &items[i]
 		s := &it.Snapshot
-		if _, err := ins.ExecContext(ctx, playlistKey, offset+i, it.TrackRatingKey, it.PlaylistItemID,
+		if _, err := ins.ExecContext(ctx, sk, offset+i, it.TrackRatingKey, it.PlaylistItemID,
 			snapshotHash(it.TrackRatingKey, s), s.GUID, s.Guids, s.Title, s.Artist, s.Album,
 			s.TrackNumber, s.DiscNumber, s.DurationMS, s.File); err != nil {
 			return fmt.Errorf("stage playlist item %d: %w", offset+i, err)
@@ -88,11 +92,11 @@ func stageInto(ctx context.Context, tx *sql.Tx, playlistKey string, offset int, 
 }
 
 // DropStaged forgets a playlist's staged items (after a failed listing).
-func (db *DB) DropStaged(ctx context.Context, playlistKey string) error {
+func (db *DB) DropStaged(ctx context.Context, serverID, playlistKey string) error {
 	if _, err := db.mirror(ctx); err != nil {
 		return err
 	}
-	if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, playlistKey); err != nil {
+	if _, err := db.W().ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, stageKey(serverID, playlistKey)); err != nil {
 		return fmt.Errorf("drop staged items: %w", err)
 	}
 	return nil
@@ -104,6 +108,7 @@ func (db *DB) DropStaged(ctx context.Context, playlistKey string) error {
 // are not rewritten: most refetches find no change.
 func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey string, total int, signature string, now int64) (ItemDiff, error) {
 	var d ItemDiff
+	sk := stageKey(serverID, playlistKey)
 	if _, err := db.mirror(ctx); err != nil {
 		return d, err
 	}
@@ -114,7 +119,7 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 	defer func() { _ = tx.Rollback() }()
 	var n, lo, hi int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(min(position), 0), coalesce(max(position), -1)
-		FROM temp.staged_items WHERE playlist = ?`, playlistKey).Scan(&n, &lo, &hi); err != nil {
+		FROM temp.staged_items WHERE playlist = ?`, sk).Scan(&n, &lo, &hi); err != nil {
 		return d, fmt.Errorf("check staged items: %w", err)
 	}
 	if n != total || lo != 0 || hi != total-1 {
@@ -128,7 +133,7 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 		SELECT
 		  (SELECT coalesce(sum(max(n.c - coalesce(o.c, 0), 0)), 0) FROM n LEFT JOIN o ON o.k = n.k),
 		  (SELECT coalesce(sum(max(o.c - coalesce(n.c, 0), 0)), 0) FROM o LEFT JOIN n ON n.k = o.k)`,
-		serverID, playlistKey, playlistKey).Scan(&d.Added, &d.Removed)
+		serverID, playlistKey, sk).Scan(&d.Added, &d.Removed)
 	if err != nil {
 		return d, fmt.Errorf("compare playlist items: %w", err)
 	}
@@ -136,7 +141,7 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM temp.staged_items s JOIN playlist_items p
 			ON p.server_id = ?1 AND p.playlist_rating_key = ?2 AND p.position = s.position
 			WHERE s.playlist = ?3 AND (p.track_rating_key != s.track_rating_key OR p.playlist_item_id IS NOT s.playlist_item_id)`,
-			serverID, playlistKey, playlistKey).Scan(&d.Moved)
+			serverID, playlistKey, sk).Scan(&d.Moved)
 		if err != nil {
 			return d, fmt.Errorf("compare playlist items: %w", err)
 		}
@@ -146,8 +151,8 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 			return d, fmt.Errorf("clear playlist items: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO playlist_items (server_id, playlist_rating_key, position, track_rating_key, playlist_item_id)
-			SELECT ?, playlist, position, track_rating_key, playlist_item_id FROM temp.staged_items WHERE playlist = ? ORDER BY position`,
-			serverID, playlistKey); err != nil {
+			SELECT ?, ?, position, track_rating_key, playlist_item_id FROM temp.staged_items WHERE playlist = ? ORDER BY position`,
+			serverID, playlistKey, sk); err != nil {
 			return d, fmt.Errorf("write playlist items: %w", err)
 		}
 	}
@@ -159,7 +164,7 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 	if beforeCommit != nil {
 		beforeCommit(playlistKey)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, playlistKey); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, sk); err != nil {
 		return d, fmt.Errorf("empty stage: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_state (server_id, scope, signature, synced_at) VALUES (?, ?, ?, ?)

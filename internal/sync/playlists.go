@@ -198,10 +198,10 @@ func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, 
 			}
 			return ip, nil
 		},
-		use: func(ip itemPage) error { return s.db.StageEntries(ctx, key, ip.offset, ip.items) },
+		use: func(ip itemPage) error { return s.db.StageEntries(ctx, serverID, key, ip.offset, ip.items) },
 	}
 	if err := pg.run(ctx, known); err != nil {
-		_ = s.db.DropStaged(context.WithoutCancel(ctx), key)
+		_ = s.db.DropStaged(context.WithoutCancel(ctx), serverID, key)
 		return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 	}
 	return s.db.ReplacePlaylistItems(ctx, serverID, key, total, sig, s.o.Now().Unix())
