@@ -35,8 +35,8 @@ CREATE TABLE playlist_versions (
 ) STRICT, WITHOUT ROWID;
 
 -- A track as a playlist held it: everything needed to find it again without
--- the server that held it. Rows are content-addressed (hash of every column)
--- and never change.
+-- the server that held it. Rows are content-addressed (hash of every column,
+-- server_id included) and never change.
 CREATE TABLE history_items (
     id               INTEGER PRIMARY KEY,
     server_id        TEXT NOT NULL,
@@ -52,7 +52,7 @@ CREATE TABLE history_items (
     duration_ms      INTEGER,
     file             TEXT
 ) STRICT;
-CREATE UNIQUE INDEX history_items_hash ON history_items (server_id, hash);
+CREATE UNIQUE INDEX history_items_hash ON history_items (hash);
 
 CREATE TABLE playlist_version_items (
     server_id           TEXT NOT NULL,

@@ -30,10 +30,12 @@ type Entry struct {
 	Snapshot
 }
 
-// snapshotHash addresses a snapshot row. It is SHA-256 cut to 64 bits: the
-// rows are shared by content, so a collision would hand one track's
-// description to another; at 64 bits that takes billions of distinct rows.
-func snapshotHash(trackKey string, s *Snapshot) int64 {
+// snapshotHash addresses a snapshot row: SHA-256 of the server, the track
+// key and every description column, cut to 64 bits. The rows are shared by
+// content, so a collision would hand one track's description to another; at
+// 64 bits that takes billions of distinct rows. An integer key keeps the
+// unique index small and its probes cheap.
+func snapshotHash(serverID, trackKey string, s *Snapshot) int64 {
 	h := sha256.New()
 	var n [8]byte
 	str := func(v sql.NullString) {
@@ -55,6 +57,7 @@ func snapshotHash(trackKey string, s *Snapshot) int64 {
 		h.Write([]byte{'i'})
 		h.Write(n[:])
 	}
+	str(sql.NullString{String: serverID, Valid: true})
 	str(sql.NullString{String: trackKey, Valid: true})
 	str(s.GUID)
 	str(s.Guids)
@@ -278,14 +281,14 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 				s.track_number, s.disc_number, s.duration_ms, s.file
 			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?4 AND s.position = j.value ->> 'p'
 			WHERE true
-			ON CONFLICT (server_id, hash) DO NOTHING`, serverID, key, string(b), stageKey(serverID, key)); err != nil {
+			ON CONFLICT (hash) DO NOTHING`, serverID, key, string(b), stageKey(serverID, key)); err != nil {
 			return false, fmt.Errorf("store item descriptions of playlist %s: %w", key, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO playlist_version_items (server_id, playlist_rating_key, sort_key,
 				first_version, playlist_item_id, item_id)
 			SELECT ?1, ?2, j.value ->> 'k', ?4, s.playlist_item_id, h.id
 			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?5 AND s.position = j.value ->> 'p'
-			JOIN history_items AS h ON h.server_id = ?1 AND h.hash = s.snap_hash`, serverID, key, string(b), v, stageKey(serverID, key)); err != nil {
+			JOIN history_items AS h ON h.hash = s.snap_hash`, serverID, key, string(b), v, stageKey(serverID, key)); err != nil {
 			return false, fmt.Errorf("store entries of playlist %s: %w", key, err)
 		}
 	}
@@ -406,7 +409,7 @@ func recordFromMirror(ctx context.Context, tx *sql.Tx, serverID, key string, now
 	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.staged_items WHERE playlist = ?`, stageKey(serverID, key)); err != nil {
 		return false, fmt.Errorf("clear stage: %w", err)
 	}
-	if err := stageInto(ctx, tx, stageKey(serverID, key), 0, entries); err != nil {
+	if err := stageInto(ctx, tx, serverID, key, 0, entries); err != nil {
 		return false, err
 	}
 	ok, err := recordStaged(ctx, tx, serverID, key, true, now)

@@ -103,3 +103,20 @@ func BenchmarkHistoryOneChange5000(b *testing.B) {
 	b.ReportMetric(float64(payload-payload0)/n, "payload-B/version")
 	b.ReportMetric(float64(pages-pages0)/n, "page-B/version")
 }
+
+// BenchmarkHistoryFirstVersion records version 1 of a 50,000-item playlist:
+// the cost history adds to a first sync.
+func BenchmarkHistoryFirstVersion(b *testing.B) {
+	keys := make([]string, 50_000)
+	for i := range keys {
+		keys[i] = fmt.Sprint(100000 + i)
+	}
+	es := entries("bench", 1, keys...)
+	for b.Loop() {
+		b.StopTimer()
+		d, _ := bigPlaylist(b, 1)
+		b.StartTimer()
+		stageReplace(b, d, 2, es)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(es)), "ns/item")
+}

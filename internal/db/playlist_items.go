@@ -58,7 +58,7 @@ func (db *DB) StageEntries(ctx context.Context, serverID, playlistKey string, of
 	if _, err := tx.ExecContext(ctx, stagedTableSQL); err != nil {
 		return fmt.Errorf("create stage: %w", err)
 	}
-	if err := stageInto(ctx, tx, stageKey(serverID, playlistKey), offset, items); err != nil {
+	if err := stageInto(ctx, tx, serverID, playlistKey, offset, items); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -71,7 +71,8 @@ func (db *DB) StageEntries(ctx context.Context, serverID, playlistKey string, of
 // and two servers may be synced at once.
 func stageKey(serverID, playlistKey string) string { return serverID + "\x00" + playlistKey }
 
-func stageInto(ctx context.Context, tx *sql.Tx, sk string, offset int, items []Entry) error {
+func stageInto(ctx context.Context, tx *sql.Tx, serverID, playlistKey string, offset int, items []Entry) error {
+	sk := stageKey(serverID, playlistKey)
 	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO temp.staged_items (playlist, position, track_rating_key, playlist_item_id,
 		snap_hash, guid, guids, title, artist, album, track_number, disc_number, duration_ms, file)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -83,7 +84,7 @@ func stageInto(ctx context.Context, tx *sql.Tx, sk string, offset int, items []E
 		it := &items[i]
 		s := &it.Snapshot
 		if _, err := ins.ExecContext(ctx, sk, offset+i, it.TrackRatingKey, it.PlaylistItemID,
-			snapshotHash(it.TrackRatingKey, s), s.GUID, s.Guids, s.Title, s.Artist, s.Album,
+			snapshotHash(serverID, it.TrackRatingKey, s), s.GUID, s.Guids, s.Title, s.Artist, s.Album,
 			s.TrackNumber, s.DiscNumber, s.DurationMS, s.File); err != nil {
 			return fmt.Errorf("stage playlist item %d: %w", offset+i, err)
 		}
