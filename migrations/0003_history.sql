@@ -61,7 +61,9 @@ CREATE TABLE playlist_version_items (
     first_version       INTEGER NOT NULL,
     last_version        INTEGER,             -- NULL: still in the newest version
     playlist_item_id    INTEGER,             -- NULL for smart playlists
-    item_id             INTEGER NOT NULL REFERENCES history_items (id)
+    -- history_items.id. Not declared as a foreign key: with foreign_keys on,
+    -- every insert would pay a lookup and pruning a scan per deleted row.
+    item_id             INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX playlist_version_items_order ON playlist_version_items (server_id, playlist_rating_key, sort_key);
 
