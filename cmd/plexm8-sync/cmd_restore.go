@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/history"
@@ -157,6 +158,10 @@ func printPlan(w io.Writer, p history.Playlist, plan *msync.RestorePlan) {
 		for _, it := range plan.Unmatched() {
 			fmt.Fprintf(w, "  not found on %s: %5d  %s (%s)\n", plan.TargetName, it.Position+1, history.OneLine(it.Name()), history.OneLine(it.Album))
 		}
+	}
+	if len(plan.SameTitle) > 0 && plan.ReplaceKey == "" {
+		fmt.Fprintf(w, "Note: %s already has a playlist titled %q (rating key %s); the restored one will sit beside it (use --as TITLE or --replace).\n",
+			plan.TargetName, plan.Request.Title, strings.Join(plan.SameTitle, ", "))
 	}
 	if plan.ReplaceKey != "" {
 		fmt.Fprintf(w, "Will delete playlist %s once the new one is verified (--replace).\n", plan.ReplaceKey)

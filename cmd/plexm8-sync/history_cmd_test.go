@@ -254,6 +254,9 @@ func TestRestoreCommand(t *testing.T) {
 	t.Run("smart playlist from its rules", func(t *testing.T) {
 		fresh(t)
 		p := playlistByTitle(t, s, "Titles with A")
+		if r := mustRun(t, env, "restore", "Titles with A", "--dry-run"); !strings.Contains(r.stdout, "already has a playlist titled \"Titles with A\" (rating key "+p.RatingKey) {
+			t.Fatalf("restore beside the existing playlist does not say so:\n%s", r.stdout)
+		}
 		r := mustRun(t, env, "restore", "Titles with A", "--as", "Smart again")
 		n := newestPlaylist(t, s, "Smart again")
 		if !n.Smart || n.Content == nil || !strings.Contains(*n.Content, "title%3Da") || n.LeafCount != p.LeafCount {

@@ -47,6 +47,9 @@ type RestorePlan struct {
 	// ReplaceKey is the rating key of the playlist --replace would delete
 	// ("" for none).
 	ReplaceKey string
+	// SameTitle lists the target's current playlists that already carry
+	// the new playlist's title (rating keys).
+	SameTitle []string
 }
 
 // Unmatched returns the saved items no current track of the target
@@ -119,6 +122,15 @@ func PlanRestore(ctx context.Context, d *db.DB, req RestoreRequest) (*RestorePla
 	if req.Replace {
 		if p.ReplaceKey, err = replaceTarget(ctx, d, req, p.Request.Title); err != nil {
 			return nil, err
+		}
+	}
+	cur, err := d.CurrentPlaylistTitles(ctx, req.TargetServerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cur {
+		if strings.EqualFold(c.Title, p.Request.Title) {
+			p.SameTitle = append(p.SameTitle, c.RatingKey)
 		}
 	}
 	return p, nil
