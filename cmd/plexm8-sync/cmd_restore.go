@@ -30,8 +30,9 @@ target server: the same rating key if it still carries the same guid, else the
 same guid, else the same MusicBrainz id, else the same artist, album and title
 with a duration within 2 s. Items are sent in order, in chunks of 200; then the
 playlist is read back from the server and its count and order compared with
-what was sent. Items not found, and items the server did not keep, are listed
-by name and make the exit code 1: nothing is dropped silently. A smart
+what was sent (an order the server scrambled is fixed with move requests and
+checked again). Items not found, and items the server did not keep, are
+listed by name and make the exit code 1: nothing is dropped silently. A smart
 playlist is recreated as a smart playlist from its rules.
 
 --server S restores onto another server, such as a rebuilt one whose tracks
@@ -110,6 +111,9 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	res, err := msync.Restore(ctx, srv, plan, cfg.Plex.PageSize)
 	if res != nil && res.RatingKey != "" {
 		fmt.Fprintf(a.Stdout, "Created playlist %q (rating key %s) on %s.\n", res.Title, res.RatingKey, plan.TargetName)
+		if res.Moves > 0 {
+			fmt.Fprintf(a.Stdout, "The server kept the items in another order; fixed it with %d move requests.\n", res.Moves)
+		}
 		if !plan.Version.Smart {
 			fmt.Fprintf(a.Stdout, "Read back: %d items (%d sent).\n", len(res.Got), len(plan.Keys()))
 		}

@@ -251,6 +251,29 @@ func TestRestoreCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("a scrambled order is repaired with moves", func(t *testing.T) {
+		fresh(t)
+		// (A palindrome like "Same Song Twice" would not notice.)
+		p := playlistByTitle(t, s, "Chill \"Evening\" / Late")
+		want := itemKeys(s, p.RatingKey)
+		long := playlistByTitle(t, s, "Everything Long")
+		wantLong := itemKeys(s, long.RatingKey)
+		s.ReverseItemsOnCreate(true)
+		defer s.ReverseItemsOnCreate(false)
+		for _, c := range []struct {
+			key, as string
+			want    []string
+		}{{p.RatingKey, "Chill again", want}, {long.RatingKey, "Long again", wantLong}} {
+			r := mustRun(t, env, "restore", c.key, "--as", c.as)
+			if !strings.Contains(r.stdout, "fixed it with") || !strings.Contains(r.stdout, "Verified") {
+				t.Fatalf("restore onto a reordering server:\n%s", r.stdout)
+			}
+			if got := itemKeys(s, newestPlaylist(t, s, c.as).RatingKey); !slices.Equal(got, c.want) {
+				t.Fatalf("order after repair %v, want %v", got, c.want)
+			}
+		}
+	})
+
 	t.Run("smart playlist from its rules", func(t *testing.T) {
 		fresh(t)
 		p := playlistByTitle(t, s, "Titles with A")

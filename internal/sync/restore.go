@@ -194,6 +194,8 @@ type RestoreResult struct {
 	// is set when it kept them but not in the planned order.
 	Missing    []history.Match
 	OutOfOrder bool
+	// Moves is how many move requests repaired the order the server kept.
+	Moves int
 	Replaced   string // rating key of the playlist deleted by --replace
 }
 
@@ -262,20 +264,47 @@ func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int
 	return res, nil
 }
 
-// verifyRestore reads the new playlist back and compares it with the plan:
-// servers can answer 200 and keep fewer items than they were sent.
-func verifyRestore(ctx context.Context, srv *plex.Server, p *RestorePlan, res *RestoreResult, pageSize int) error {
-	for page, err := range srv.Walk(ctx, plex.PlaylistItems(res.RatingKey), pageSize) {
+// readBack lists a playlist's items: rating keys and playlist item ids.
+func readBack(ctx context.Context, srv *plex.Server, key string, pageSize int) (keys []string, ids []int64, err error) {
+	for page, err := range srv.Walk(ctx, plex.PlaylistItems(key), pageSize) {
 		if err != nil {
-			return fmt.Errorf("read back playlist %s: %w", res.RatingKey, err)
+			return nil, nil, fmt.Errorf("read back playlist %s: %w", key, err)
 		}
 		for i := range page.Items {
-			res.Got = append(res.Got, page.Items[i].RatingKey.V)
+			keys = append(keys, page.Items[i].RatingKey.V)
+			ids = append(ids, page.Items[i].PlaylistItemID.V)
 		}
 	}
+	return keys, ids, nil
+}
+
+// verifyRestore reads the new playlist back and compares it with the plan:
+// servers can answer 200 and keep fewer items than they were sent. When
+// the server kept every item but in another order, the order is repaired
+// with move requests (as few as the longest run already in order allows)
+// and checked again.
+func verifyRestore(ctx context.Context, srv *plex.Server, p *RestorePlan, res *RestoreResult, pageSize int) error {
+	got, ids, err := readBack(ctx, srv, res.RatingKey, pageSize)
+	if err != nil {
+		return err
+	}
+	res.Got = got
 	want := p.Keys()
-	if slices.Equal(res.Got, want) {
+	if slices.Equal(got, want) {
 		return nil
+	}
+	if sameMultiset(got, want) && !slices.Contains(ids, 0) {
+		moves, err := repairOrder(ctx, srv, res.RatingKey, got, ids, want)
+		res.Moves = moves
+		if err != nil {
+			return err
+		}
+		if res.Got, _, err = readBack(ctx, srv, res.RatingKey, pageSize); err != nil {
+			return err
+		}
+		if slices.Equal(res.Got, want) {
+			return nil
+		}
 	}
 	// Which planned entries are missing, counting repeats.
 	have := map[string]int{}
@@ -296,4 +325,44 @@ func verifyRestore(ctx context.Context, srv *plex.Server, p *RestorePlan, res *R
 	}
 	res.OutOfOrder = !slices.Equal(kept, res.Got)
 	return nil
+}
+
+func sameMultiset(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	n := map[string]int{}
+	for _, k := range a {
+		n[k]++
+	}
+	for _, k := range b {
+		if n[k]--; n[k] < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// repairOrder moves the entries of a playlist (keys in server order, with
+// their item ids) into the wanted order. Entries on a longest subsequence
+// already in order stay; each other one is moved right after its wanted
+// predecessor, in wanted order, so every move lands in its final place.
+func repairOrder(ctx context.Context, srv *plex.Server, playlistKey string, got []string, ids []int64, want []string) (int, error) {
+	// The k-th occurrence of a key in want is its k-th occurrence in got.
+	a := history.Align(got, want)
+	moves := 0
+	for j := range want {
+		if a.Kept[j] {
+			continue
+		}
+		var after int64
+		if j > 0 {
+			after = ids[a.OldOf[j-1]]
+		}
+		if err := srv.MovePlaylistItem(ctx, playlistKey, ids[a.OldOf[j]], after); err != nil {
+			return moves, fmt.Errorf("fix the order of playlist %s: %w", playlistKey, err)
+		}
+		moves++
+	}
+	return moves, nil
 }

@@ -2,6 +2,7 @@ package plextest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -73,11 +74,23 @@ func (s *Server) CopyTracks(src *Server, keys []string) []string {
 	return out
 }
 
-// dropOnCreate holds, per server, how many items the next playlist creates
-// silently leave out.
+// dropOnCreate holds, per server, how many items later playlist creates
+// silently leave out, and whether they reverse the order they were sent.
 var dropOnCreate struct {
-	mu sync.Mutex
-	n  map[*Server]int
+	mu      sync.Mutex
+	n       map[*Server]int
+	reverse map[*Server]bool
+}
+
+// ReverseItemsOnCreate makes later playlist creates keep the items in the
+// reverse of the order they were sent, still answering 200.
+func (s *Server) ReverseItemsOnCreate(on bool) {
+	dropOnCreate.mu.Lock()
+	defer dropOnCreate.mu.Unlock()
+	if dropOnCreate.reverse == nil {
+		dropOnCreate.reverse = map[*Server]bool{}
+	}
+	dropOnCreate.reverse[s] = on
 }
 
 // DropItemsOnCreate makes the server keep n fewer items than it is sent
@@ -95,9 +108,14 @@ func (s *Server) DropItemsOnCreate(n int) {
 // droppedOnCreate applies DropItemsOnCreate to a create request's items.
 func (s *Server) droppedOnCreate(keys []int64) []int64 {
 	dropOnCreate.mu.Lock()
-	n := dropOnCreate.n[s]
+	n, reverse := dropOnCreate.n[s], dropOnCreate.reverse[s]
 	dropOnCreate.mu.Unlock()
-	return keys[:max(len(keys)-n, 0)]
+	keys = keys[:max(len(keys)-n, 0)]
+	if reverse {
+		keys = slices.Clone(keys)
+		slices.Reverse(keys)
+	}
+	return keys
 }
 
 // ReplacePlaylistItem puts another track at position pos (0-based) of a dumb
