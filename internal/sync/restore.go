@@ -195,8 +195,8 @@ type RestoreResult struct {
 	Missing    []history.Match
 	OutOfOrder bool
 	// Moves is how many move requests repaired the order the server kept.
-	Moves int
-	Replaced   string // rating key of the playlist deleted by --replace
+	Moves    int
+	Replaced string // rating key of the playlist deleted by --replace
 }
 
 // Restore carries out a plan on srv (the plan's target): it creates the
