@@ -294,7 +294,9 @@ func verifyRestore(ctx context.Context, srv *plex.Server, p *RestorePlan, res *R
 		return nil
 	}
 	if sameMultiset(got, want) && !slices.Contains(ids, 0) {
-		moves, err := repairOrder(ctx, srv, res.RatingKey, got, ids, want)
+		moves, err := repairOrder(got, ids, want, func(id, after int64) error {
+			return srv.MovePlaylistItem(ctx, res.RatingKey, id, after)
+		})
 		res.Moves = moves
 		if err != nil {
 			return err
@@ -347,7 +349,8 @@ func sameMultiset(a, b []string) bool {
 // their item ids) into the wanted order. Entries on a longest subsequence
 // already in order stay; each other one is moved right after its wanted
 // predecessor, in wanted order, so every move lands in its final place.
-func repairOrder(ctx context.Context, srv *plex.Server, playlistKey string, got []string, ids []int64, want []string) (int, error) {
+// move moves the item id right after the item after (0: to the start).
+func repairOrder(got []string, ids []int64, want []string, move func(id, after int64) error) (int, error) {
 	// The k-th occurrence of a key in want is its k-th occurrence in got.
 	a := history.Align(got, want)
 	moves := 0
@@ -359,8 +362,8 @@ func repairOrder(ctx context.Context, srv *plex.Server, playlistKey string, got 
 		if j > 0 {
 			after = ids[a.OldOf[j-1]]
 		}
-		if err := srv.MovePlaylistItem(ctx, playlistKey, ids[a.OldOf[j]], after); err != nil {
-			return moves, fmt.Errorf("fix the order of playlist %s: %w", playlistKey, err)
+		if err := move(ids[a.OldOf[j]], after); err != nil {
+			return moves, fmt.Errorf("fix the order: %w", err)
 		}
 		moves++
 	}
