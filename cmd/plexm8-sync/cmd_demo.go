@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/plex"
@@ -162,6 +163,9 @@ plex:
 	if err := a.dispatch(ctx, []string{"sql", q}); err != nil {
 		return err
 	}
+	if err := a.demoHistory(ctx, f, o.dir, step); err != nil {
+		return err
+	}
 	if o.keep {
 		fmt.Fprintf(a.Stdout, "\nThe demo's files are in %s. Query them with:\n  plexm8-sync --config %s sql \"SELECT title FROM playlists\"\n", o.dir, cfgPath)
 	}
@@ -181,4 +185,48 @@ func autoClaim(ctx context.Context, f *plextest.Fake, every time.Duration) {
 			f.ClaimPendingPINs()
 		}
 	}
+}
+
+// demoHistory is the playlist history part of the tour: a playlist is
+// edited on the server between two syncs, then history, diff and export
+// show what the database kept.
+func (a *app) demoHistory(ctx context.Context, f *plextest.Fake, dir string, step func(string)) error {
+	s := f.Owned()
+	var pl plextest.Playlist
+	for _, p := range s.Playlists() {
+		if p.PlaylistType == "audio" && !p.Smart && p.LeafCount >= 5 && p.LeafCount < 100 {
+			pl = p
+			break
+		}
+	}
+	if pl.RatingKey == "" {
+		return nil
+	}
+	step(fmt.Sprintf("6. Playlist history: %q is edited on the server, then synced", pl.Title))
+	items := s.PlaylistItems(pl.RatingKey)
+	s.MovePlaylistItem(pl.RatingKey, 0, len(items)-1)
+	trs := s.Tracks("1")
+	s.ReplacePlaylistItem(pl.RatingKey, 1, trs[len(trs)/2].RatingKey)
+	if err := a.syncOnce(ctx, false, nil); err != nil {
+		return err
+	}
+	for _, args := range [][]string{{"history", pl.Title}, {"diff", pl.Title}} {
+		fmt.Fprintf(a.Stdout, "\n$ plexm8-sync %s %q\n", args[0], args[1])
+		if err := a.dispatch(ctx, args); err != nil {
+			return err
+		}
+	}
+	out := filepath.Join(dir, "playlist.m3u8")
+	fmt.Fprintf(a.Stdout, "\n$ plexm8-sync export %q --at 1 --format m3u8 -o %s\n", pl.Title, out)
+	if err := a.dispatch(ctx, []string{"export", pl.Title, "--at", "1", "--format", "m3u8", "-o", out}); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		return err
+	}
+	lines := strings.SplitN(string(b), "\n", 6)
+	fmt.Fprintf(a.Stdout, "%s\n…\n", strings.Join(lines[:min(len(lines), 5)], "\n"))
+	fmt.Fprintf(a.Stdout, "Bring any version back with: plexm8-sync restore %q --at 1 --dry-run\n", pl.Title)
+	return nil
 }

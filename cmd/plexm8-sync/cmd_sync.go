@@ -72,7 +72,7 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 	defer d.Close()
 	syncer := sync.New(d, client, sync.Options{
 		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency,
-		Logger: a.Logger(), Progress: a.progress(),
+		Logger: a.Logger(), Progress: a.progress(), KeepVersions: cfg.History.KeepVersions,
 	})
 	want := cfg.Plex.Servers
 	if len(only) > 0 {

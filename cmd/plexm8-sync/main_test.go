@@ -199,7 +199,8 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"app.plex.tv/auth#?", "Signed in as", "incremental sync complete", "Recent syncs", "(5 rows)"} {
+	for _, want := range []string{"app.plex.tv/auth#?", "Signed in as", "incremental sync complete", "Recent syncs", "(5 rows)",
+		"Playlist history", "+1", "1 added, 1 removed, 1 moved", "#EXTM3U", "#PLEXM8:"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q", want)
 		}

@@ -22,6 +22,7 @@ type Config struct {
 	Plex     Plex     `yaml:"plex"`
 	Schedule Schedule `yaml:"schedule"`
 	Backup   Backup   `yaml:"backup"`
+	History  History  `yaml:"history"`
 	Log      Log      `yaml:"log"`
 
 	// Token comes from PLEXM8_TOKEN only, never from the file, and takes
@@ -81,6 +82,14 @@ type Backup struct {
 	Dir string `yaml:"dir"`
 	// Keep is how many backups to retain, at least 1.
 	Keep int `yaml:"keep"`
+}
+
+// History configures playlist history.
+type History struct {
+	// KeepVersions, when above 0, is how many of its newest versions each
+	// playlist keeps; older ones are deleted after each sync. 0 (the
+	// default) keeps every version forever.
+	KeepVersions int `yaml:"keep_versions"`
 }
 
 // Log configures logging.

@@ -39,7 +39,7 @@ func TestProblemMessages(t *testing.T) {
 		},
 		"unknown top-level key": {
 			yaml: "log:\n  level: info\nfoo: 1\n",
-			want: `config.yaml:3: unknown key "foo" at top level; valid keys: backup, database, log, plex, schedule, state_dir`,
+			want: `config.yaml:3: unknown key "foo" at top level; valid keys: backup, database, history, log, plex, schedule, state_dir`,
 		},
 		"bad type": {
 			yaml: "# comment\nplex:\n  product: x\n  device_name: y\n  concurrency: 2\n\n  page_size: many\n",

@@ -52,6 +52,9 @@ func (c *Config) validate(ps *problems) {
 		}
 	}
 
+	if c.History.KeepVersions < 0 {
+		ps.at("history.keep_versions", "history.keep_versions: %d is out of range; allowed 0 (keep every version) or more", c.History.KeepVersions)
+	}
 	if c.Backup.Keep < minBackupKeep {
 		ps.at("backup.keep", "backup.keep: %d is out of range; allowed %d or more", c.Backup.Keep, minBackupKeep)
 	}

@@ -249,6 +249,7 @@ func (d *Daemon) syncer() *mirror.Syncer {
 	cfg := d.config()
 	return mirror.New(d.db, d.client, mirror.Options{
 		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency, Logger: d.log, Now: d.now,
+		KeepVersions: cfg.History.KeepVersions,
 	})
 }
 

@@ -118,7 +118,7 @@ func stage(t *testing.T, d *DB, key string, offset int, keys ...string) {
 	for i, k := range keys {
 		items[i] = PlaylistItem{TrackRatingKey: k, PlaylistItemID: sql.Null[int64]{V: int64(100 + offset + i), Valid: true}}
 	}
-	if err := d.StageItems(t.Context(), key, offset, items); err != nil {
+	if err := d.StageItems(t.Context(), "s", key, offset, items); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -155,7 +155,7 @@ func TestReplacePlaylistItems(t *testing.T) {
 	if items() != "a,b,c,a" {
 		t.Fatalf("a refused replace changed the items: %s", items())
 	}
-	if err := d.DropStaged(ctx, "p"); err != nil {
+	if err := d.DropStaged(ctx, "s", "p"); err != nil {
 		t.Fatal(err)
 	}
 	// A reorder is reported as moves; a duplicate removed as one removal.

@@ -24,7 +24,7 @@ func TestCancelledFirstPassLeavesTheNextWorking(t *testing.T) {
 			return err
 		}},
 		{"StageItems", func(ctx context.Context, d *DB) error {
-			return d.StageItems(ctx, "p", 0, []PlaylistItem{{TrackRatingKey: "1"}})
+			return d.StageItems(ctx, "s", "p", 0, []PlaylistItem{{TrackRatingKey: "1"}})
 		}},
 	} {
 		t.Run(first.name, func(t *testing.T) {

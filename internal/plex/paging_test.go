@@ -89,7 +89,7 @@ func TestQueries(t *testing.T) {
 		{SectionItems("3", TypeArtist), "/library/sections/3/all", "includeGuids=1&type=8"},
 		{SectionItems("a/b", TypeAlbum), "/library/sections/a%2Fb/all", "includeGuids=1&type=9"},
 		{AllPlaylists(), "/playlists", "type=15"},
-		{PlaylistItems("96"), "/playlists/96/items", "excludeElements=Media"},
+		{PlaylistItems("96"), "/playlists/96/items", "includeGuids=1"},
 	}
 	for _, c := range cases {
 		if c.q.Path != c.path || c.q.Params.Encode() != c.params {

@@ -48,9 +48,11 @@ func AllPlaylists() Query {
 
 // PlaylistItems lists a playlist's items in order; each carries its
 // playlistItemID. Duplicates are kept: a playlist may hold a track twice.
-// Media elements are asked to be left out: an item's file details are the
-// track's, listed with the section, and they are half of every item's bytes.
-// PMS treats that as a request, so items may still carry Media.
+// Items come with their Guids and Media: playlist history keeps each
+// entry's guids and file path as the playlist listed them, so a version can
+// be matched back to tracks without the server (and without depending on
+// the tracks table, which is synced beside the playlists). Items are only
+// fetched for playlists whose signals moved, so the extra bytes are rare.
 func PlaylistItems(ratingKey string) Query {
-	return Query{Path: "/playlists/" + url.PathEscape(ratingKey) + "/items", Params: url.Values{"excludeElements": {"Media"}}}
+	return Query{Path: "/playlists/" + url.PathEscape(ratingKey) + "/items", Params: url.Values{"includeGuids": {"1"}}}
 }

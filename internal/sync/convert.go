@@ -101,6 +101,18 @@ func playlistRow(serverID string, m *plex.Metadata) *db.Playlist {
 	}
 }
 
-func playlistItem(m *plex.Metadata) db.PlaylistItem {
-	return db.PlaylistItem{TrackRatingKey: m.RatingKey.V, PlaylistItemID: null(m.PlaylistItemID)}
+// playlistItem is a playlist entry with the description of its track that
+// history keeps: enough to find the track again on any server.
+func playlistItem(m *plex.Metadata) db.Entry {
+	e := db.Entry{
+		PlaylistItem: db.PlaylistItem{TrackRatingKey: m.RatingKey.V, PlaylistItemID: null(m.PlaylistItemID)},
+		Snapshot: db.Snapshot{
+			GUID: null(m.GUID), Guids: guids(m.Guids), Title: null(m.Title), Artist: null(m.GrandparentTitle), Album: null(m.ParentTitle),
+			TrackNumber: null(m.Index), DiscNumber: null(m.ParentIndex), DurationMS: null(m.Duration),
+		},
+	}
+	if len(m.Media) > 0 && len(m.Media[0].Part) > 0 {
+		e.File = null(m.Media[0].Part[0].File)
+	}
+	return e
 }

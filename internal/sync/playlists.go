@@ -66,6 +66,11 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, lib
 		}
 	}
 	wg.Wait()
+	if s.o.KeepVersions > 0 {
+		if _, err := s.db.PruneHistory(ctx, serverID, s.o.KeepVersions); err != nil {
+			r.problem(fmt.Errorf("prune playlist history: %w", err))
+		}
+	}
 	return nil
 }
 
@@ -119,7 +124,13 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 		if err != nil {
 			return nil, nil, err
 		}
-		n, err := tx.MarkUnseenRemoved(ctx, db.KindPlaylist, serverID, "", s.o.Now().Unix())
+		now := s.o.Now().Unix()
+		n, err := tx.MarkUnseenRemoved(ctx, db.KindPlaylist, serverID, "", now)
+		if err == nil {
+			// A deleted playlist's history ends with a "deleted" version,
+			// written with the mark.
+			_, err = tx.RecordDeleted(ctx, serverID, now)
+		}
 		if err == nil {
 			err = tx.Commit()
 		}
@@ -143,21 +154,10 @@ type playlistPage struct {
 // must be if the library changed (waiting), and those skipped.
 func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlistPage, full bool, counts *Counts, r *Result) (jobs, waiting []playlistJob, err error) {
 	page := pp.page
-	tx, err := s.db.Begin(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	changes, err := tx.PutPage(ctx, pp.rows, true)
-	if err == nil {
-		err = tx.Commit()
-	}
-	tx.Rollback()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, ch := range changes {
-		counts.add(ch)
-	}
+	// Which playlists get their items refetched is decided first: the
+	// others have their history (a new title, a first version) recorded
+	// with their rows, in the page's transaction.
+	var listed []string
 	for i := range page.Items {
 		m := &page.Items[i]
 		if m.PlaylistType.V != "audio" {
@@ -178,11 +178,31 @@ func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlis
 		switch {
 		case old != j.sig:
 			jobs = append(jobs, j)
+			continue
 		case m.Smart.V:
 			waiting = append(waiting, j)
 		default:
 			r.skip()
 		}
+		listed = append(listed, j.key)
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	changes, err := tx.PutPage(ctx, pp.rows, true)
+	if err == nil {
+		_, err = tx.RecordListed(ctx, serverID, listed, s.o.Now().Unix())
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	tx.Rollback()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ch := range changes {
+		counts.add(ch)
 	}
 	return jobs, waiting, nil
 }
@@ -190,11 +210,12 @@ func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlis
 // itemPage is a page of playlist items and where it starts.
 type itemPage struct {
 	offset int
-	items  []db.PlaylistItem
+	items  []db.Entry
 }
 
 // playlistItems fetches one playlist's items whole into the stage, then
-// replaces the stored ones in one transaction. A failed fetch changes
+// replaces the stored ones, and records a history version if they or the
+// playlist's title or rules changed, in one transaction. A failed fetch changes
 // nothing. known is the item count the playlist listing gave (leafCount), or
 // -1.
 func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string, known int) (db.ItemDiff, error) {
@@ -204,16 +225,16 @@ func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, 
 	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: s.o.PageSize, conc: s.o.Concurrency,
 		started: func(t int) { total = t },
 		convert: func(p plex.Page) (itemPage, error) {
-			ip := itemPage{offset: p.Offset, items: make([]db.PlaylistItem, len(p.Items))}
+			ip := itemPage{offset: p.Offset, items: make([]db.Entry, len(p.Items))}
 			for i := range p.Items {
 				ip.items[i] = playlistItem(&p.Items[i])
 			}
 			return ip, nil
 		},
-		use: func(ip itemPage) error { return s.db.StageItems(ctx, key, ip.offset, ip.items) },
+		use: func(ip itemPage) error { return s.db.StageEntries(ctx, serverID, key, ip.offset, ip.items) },
 	}
 	if err := pg.run(ctx, known); err != nil {
-		_ = s.db.DropStaged(context.WithoutCancel(ctx), key)
+		_ = s.db.DropStaged(context.WithoutCancel(ctx), serverID, key)
 		return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 	}
 	return s.db.ReplacePlaylistItems(ctx, serverID, key, total, sig, s.o.Now().Unix())

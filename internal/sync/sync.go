@@ -25,6 +25,9 @@ type Options struct {
 	Now         func() time.Time
 	Logger      *slog.Logger
 	Progress    Progress // nil: no progress reporting
+	// KeepVersions, above 0, prunes each playlist's history to its newest
+	// versions after the playlists of a server are synced; 0 keeps all.
+	KeepVersions int
 }
 
 // Progress receives the advance of long phases, for a bar or log lines.

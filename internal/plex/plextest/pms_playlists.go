@@ -214,7 +214,7 @@ func (s *Server) handleCreatePlaylist(r *http.Request) (response, error) {
 		if smart {
 			p.smart, p.rule, p.content = true, pu.rule, s.smartContent(pu)
 		} else {
-			s.appendItems(p, s.entries(ptype, pu))
+			s.appendItems(p, s.droppedOnCreate(s.entries(ptype, pu)))
 		}
 		resp = s.playlistResponse(r, p, nil)
 	})
