@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"iter"
 	"maps"
+	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // maxPageSize is the largest page asked for: PMS warns that sizes above
@@ -54,7 +56,42 @@ func (s *Server) page(ctx context.Context, q Query, start, size int) (Page, erro
 	if err != nil {
 		return Page{}, &DecodeError{Method: r.method, URL: resp.url, Err: err}
 	}
+	p.Date = serverDate(resp.header)
 	return p, nil
+}
+
+// serverDate reads a response's Date header; zero when absent or malformed.
+func serverDate(h http.Header) time.Time {
+	t, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Newest probes q for its item count and the updatedAt of its most recently
+// updated item, in one request for one item: sort=updatedAt:desc with
+// X-Plex-Container-Size=1 (both documented, plex-api.md §5–6). It costs what
+// a Count costs, and sees an edit that moved an item's updatedAt but none of
+// the section's own stamps. Guids are not asked for and Media is asked to be
+// left out: only the stamp is wanted.
+func (s *Server) Newest(ctx context.Context, q Query) (Newest, error) {
+	probe := Query{Path: q.Path, Params: make(url.Values, len(q.Params)+2)}
+	maps.Copy(probe.Params, q.Params)
+	probe.Params.Del("includeGuids")
+	probe.Params.Set("sort", "updatedAt:desc")
+	probe.Params.Set("excludeElements", "Media")
+	p, err := s.page(ctx, probe, 0, 1)
+	if err != nil {
+		return Newest{}, fmt.Errorf("probe %s: %w", q.Path, err)
+	}
+	n := Newest{TotalSize: p.TotalSize, Date: p.Date}
+	if len(p.Items) > 0 {
+		n.UpdatedAt = p.Items[0].UpdatedAt
+	} else if p.TotalSize > 0 {
+		return Newest{}, fmt.Errorf("probe %s: %w: no item in a listing of %d", q.Path, ErrInconsistent, p.TotalSize)
+	}
+	return n, nil
 }
 
 // Walk pages through q in order, pageSize items at a time (0 means 200; at
