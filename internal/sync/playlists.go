@@ -114,7 +114,11 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 			if m.PlaylistType.V != "audio" {
 				continue
 			}
-			j := playlistJob{m.RatingKey.V, m.Title.V, fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)), -1}
+			// A reorder in the second of this read leaves all three as
+			// they are: such a signature is stored unsettled (settle.go).
+			sig := newSignature(fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)),
+				page.Date, s.o.Now(), m.UpdatedAt)
+			j := playlistJob{m.RatingKey.V, m.Title.V, sig.stored(), -1}
 			if m.LeafCount.Valid {
 				j.count = int(m.LeafCount.V)
 			}
@@ -127,7 +131,7 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 				return nil, nil, err
 			}
 			switch {
-			case old != j.sig:
+			case !sig.matches(old):
 				jobs = append(jobs, j)
 			case m.Smart.V:
 				waiting = append(waiting, j)
