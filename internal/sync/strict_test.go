@@ -1,12 +1,14 @@
 package sync_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
+	msync "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // Tests of the places where a real server is less kind than a naive fake
@@ -233,4 +235,52 @@ func TestEditMovingNoSectionStampIsSeen(t *testing.T) {
 	if want := 3 * (3 + 1); probes != want {
 		t.Fatalf("%d newest-first probes, want %d", probes, want)
 	}
+}
+
+// Passes over two servers whose keys coincide, started side by side, run one
+// after the other: the listing's key set and the playlist stage are TEMP
+// tables that name no server, so interleaved passes would count, keep or mark
+// removed each other's rows.
+func TestPassesOfCoincidingServersDoNotInterleave(t *testing.T) {
+	e := newEnv(t, plextest.Options{Seed: 36, Tracks: 200, SharedTracks: 60}, opts())
+	e.sync(true, false)
+	o, sh := e.fake.Owned(), e.fake.Shared()
+	o.RemoveTrack(o.Tracks("1")[7].RatingKey)
+	sh.RemoveTrack(sh.Tracks("1")[9].RatingKey)
+	e.fake.ResetRequests()
+	var shared *msync.Result
+	var sharedErr error
+	done := make(chan struct{})
+	// While the owned server's tracks are listed, the shared server's pass
+	// is started.
+	e.fake.Inject(plextest.Fault{Host: o.MachineID(), Path: "/library/sections/1/all", Match: laterTrackPages, Times: 1,
+		Before: func() {
+			go func() {
+				defer close(done)
+				shared, sharedErr = e.syncer.Server(context.Background(), e.servers[1], false)
+			}()
+		}})
+	if _, err := e.syncer.Server(context.Background(), e.servers[0], false); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	lastOwned, firstShared := -1, -1
+	for i, r := range e.fake.Requests() {
+		switch {
+		case r.Host == o.MachineID():
+			lastOwned = i
+		case r.Host == sh.MachineID() && firstShared < 0:
+			firstShared = i
+		}
+	}
+	if firstShared < lastOwned {
+		t.Fatalf("the shared server's pass began (request %d) before the owned one's ended (request %d)", firstShared, lastOwned)
+	}
+	if shared.Counts["tracks"].Removed != 1 {
+		t.Fatalf("shared pass removed %d tracks, want 1", shared.Counts["tracks"].Removed)
+	}
+	assertMirror(t, e.db, e.fake)
 }

@@ -34,11 +34,16 @@ type Progress interface {
 	Finish()
 }
 
-// Syncer runs sync passes.
+// Syncer runs sync passes. Use one Syncer per database.
 type Syncer struct {
 	db     *db.DB
 	client *plex.Client
 	o      Options
+	// pass serialises Server: the keys a listing met and the staged
+	// playlist items live in TEMP tables of the single writer connection,
+	// which name no server. Rating keys coincide across servers, so two
+	// passes at once would count, keep or mark removed each other's rows.
+	pass gosync.Mutex
 }
 
 // New returns a Syncer writing to d through client's servers.
@@ -142,8 +147,11 @@ var ErrPartial = errors.New("sync incomplete")
 // Server runs one pass over srv. Full re-lists everything; otherwise only
 // sections and playlists whose change signals moved are reconciled. The
 // returned error is non-nil when any part failed (wrapping ErrPartial when
-// the rest completed); the Result is filled either way.
+// the rest completed); the Result is filled either way. Passes of one Syncer
+// run one at a time.
 func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Result, error) {
+	s.pass.Lock()
+	defer s.pass.Unlock()
 	res0 := srv.Resource()
 	start := s.o.Now()
 	before := s.client.Stats()
