@@ -46,3 +46,35 @@ func TestNewestAndServerTime(t *testing.T) {
 		t.Fatalf("page date %v (%v), want %v", p.Date, err, e.f.Now())
 	}
 }
+
+// A server that caps its pages is remembered: PageSize then asks for no
+// more than it serves, so a pager need not start over at every listing.
+func TestPageSizeLearnsTheServersCap(t *testing.T) {
+	e := newEnv(t, plextest.Options{Seed: 52, Tracks: 120, MaxPageSize: 25}, false, nil)
+	s := e.server(t, e.f.Owned())
+	if got := s.PageSize(200); got != 200 {
+		t.Fatalf("PageSize before any page = %d, want 200", got)
+	}
+	if got := s.PageSize(5000); got != 1000 {
+		t.Fatalf("PageSize(5000) = %d, want the 1000 PMS accepts", got)
+	}
+	p, err := s.Page(context.Background(), plex.SectionItems("1", plex.TypeTrack), 0, 100)
+	if err != nil || len(p.Items) != 25 {
+		t.Fatalf("capped page: %d items, %v", len(p.Items), err)
+	}
+	if got := s.PageSize(200); got != 25 {
+		t.Fatalf("PageSize after a capped page = %d, want 25", got)
+	}
+	if got := s.PageSize(10); got != 10 {
+		t.Fatalf("PageSize(10) = %d, want 10", got)
+	}
+	// The last page of a listing is short without any cap.
+	e2 := newEnv(t, plextest.Options{Seed: 52, Tracks: 120}, false, nil)
+	s2 := e2.server(t, e2.f.Owned())
+	if _, err := s2.Page(context.Background(), plex.SectionItems("1", plex.TypeTrack), 100, 100); err != nil {
+		t.Fatal(err)
+	}
+	if got := s2.PageSize(200); got != 200 {
+		t.Fatalf("a short last page taught a cap: PageSize = %d", got)
+	}
+}

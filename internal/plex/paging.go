@@ -57,7 +57,36 @@ func (s *Server) page(ctx context.Context, q Query, start, size int) (Page, erro
 		return Page{}, &DecodeError{Method: r.method, URL: resp.url, Err: err}
 	}
 	p.Date = serverDate(resp.header)
+	if n := len(p.Items); n > 0 && n < size && p.Offset+n < p.TotalSize {
+		s.learnPageCap(n)
+	}
 	return p, nil
+}
+
+// learnPageCap records that the server served only n items of a page that
+// could have held more.
+func (s *Server) learnPageCap(n int) {
+	for {
+		cur := s.pageCap.Load()
+		if cur != 0 && cur <= int64(n) {
+			return
+		}
+		if s.pageCap.CompareAndSwap(cur, int64(n)) {
+			return
+		}
+	}
+}
+
+// PageSize is the page size to ask the server for when want is wanted: want,
+// but no more than 1000 nor than the most the server has served in a page
+// (a server or proxy that caps pages answers a bigger ask with a short page,
+// which a pager must then start over from).
+func (s *Server) PageSize(want int) int {
+	want = min(max(want, 1), maxPageSize)
+	if c := int(s.pageCap.Load()); c > 0 && c < want {
+		return c
+	}
+	return want
 }
 
 // serverDate reads a response's Date header; zero when absent or malformed.

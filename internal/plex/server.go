@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/secret"
@@ -33,6 +34,10 @@ type Server struct {
 	flight   *probeFlight // the probe running now, if any
 
 	refreshing chan struct{} // one token refresh at a time
+
+	// pageCap is the most items the server served in a page when asked for
+	// more (and more existed): servers and proxies cap pages. 0: none seen.
+	pageCap atomic.Int64
 }
 
 type probeFlight struct {

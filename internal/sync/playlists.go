@@ -172,7 +172,7 @@ func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, 
 	var total int
 	// Pages arrive in any order; the pager hands over each offset once, so
 	// the stage ends up whole.
-	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: s.o.PageSize, conc: s.o.Concurrency,
+	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: srv.PageSize(s.o.PageSize), conc: s.o.Concurrency,
 		started: func(t int) { total = t },
 		convert: func(p plex.Page) (itemPage, error) {
 			ip := itemPage{offset: p.Offset, items: make([]db.PlaylistItem, len(p.Items))}
