@@ -18,7 +18,8 @@ import (
 // name an item on both. Each server's rows must stay its own through
 // mirroring, queries and incremental changes.
 func TestCoincidingKeysStayApart(t *testing.T) {
-	e := newEnv(t, plextest.Options{Seed: 31, Tracks: 150, SharedTracks: 60}, opts())
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 31, Tracks: 80, SharedTracks: 40}, opts())
 	o, sh := e.fake.Owned(), e.fake.Shared()
 	var both []string // keys that are a track on both servers
 	for _, tr := range sh.Tracks("1") {
@@ -86,7 +87,8 @@ func assertPlaylistJoins(t *testing.T, e *env) {
 // still see them, and once the server's clock has moved on, passes become
 // cheap again.
 func TestEditInTheSecondOfTheLastRead(t *testing.T) {
-	e := newEnv(t, plextest.Options{Seed: 32, Tracks: 200}, opts())
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 32, Tracks: 100, SecondTracks: 24}, opts())
 	e.sync(true, false)
 	o := e.fake.Owned()
 	p := playlistByTitle(t, o, "Road Trip 🚗")
@@ -137,7 +139,8 @@ func playlistByTitle(t *testing.T, s *plextest.Server, title string) plextest.Pl
 // Real servers omit a zero leafCount or duration: the mirror stores NULL,
 // never an invented 0, also when a playlist is emptied.
 func TestEmptyPlaylistIsNull(t *testing.T) {
-	e := newEnv(t, plextest.Options{Seed: 33, Tracks: 120}, opts())
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 33, Tracks: 60}, opts())
 	e.sync(true, false)
 	o := e.fake.Owned()
 	empty := playlistByTitle(t, o, "Empty").RatingKey
@@ -160,7 +163,8 @@ func TestEmptyPlaylistIsNull(t *testing.T) {
 // both, and a change in one section leaves the other unlisted. Pages are
 // short all along (the strict fake serves fewer items than asked).
 func TestSecondSectionAndSpanningPlaylist(t *testing.T) {
-	e := newEnv(t, plextest.Options{Seed: 34, Tracks: 200, SecondTracks: 60}, opts())
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 34, Tracks: 100, SecondTracks: 40}, opts())
 	if max := e.fake.Options().MaxPageSize; max >= opts().PageSize {
 		t.Fatalf("the fake serves pages of %d, not fewer than the %d asked", max, opts().PageSize)
 	}
@@ -209,7 +213,8 @@ func TestSecondSectionAndSpanningPlaylist(t *testing.T) {
 // unverified) is still seen within one incremental pass, through the
 // newest-first probe, at the price of today's count probes.
 func TestEditMovingNoSectionStampIsSeen(t *testing.T) {
-	e := newEnv(t, plextest.Options{Seed: 35, Tracks: 200}, opts())
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 35, Tracks: 100}, opts())
 	e.sync(true, false)
 	e.fake.Advance(time.Minute) // a later second: only the section stamps are at stake
 	o := e.fake.Owned()
@@ -242,7 +247,8 @@ func TestEditMovingNoSectionStampIsSeen(t *testing.T) {
 // tables that name no server, so interleaved passes would count, keep or mark
 // removed each other's rows.
 func TestPassesOfCoincidingServersDoNotInterleave(t *testing.T) {
-	e := newEnv(t, plextest.Options{Seed: 36, Tracks: 200, SharedTracks: 60}, opts())
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 36, Tracks: 100, SharedTracks: 40}, opts())
 	e.sync(true, false)
 	o, sh := e.fake.Owned(), e.fake.Shared()
 	o.RemoveTrack(o.Tracks("1")[7].RatingKey)
@@ -270,7 +276,9 @@ func TestPassesOfCoincidingServersDoNotInterleave(t *testing.T) {
 	lastOwned, firstShared := -1, -1
 	for i, r := range e.fake.Requests() {
 		switch {
-		case r.Host == o.MachineID():
+		// A connection probe the owned pass no longer waited for may land
+		// late; it reads nothing.
+		case r.Host == o.MachineID() && r.Path != "/identity":
 			lastOwned = i
 		case r.Host == sh.MachineID() && firstShared < 0:
 			firstShared = i

@@ -21,8 +21,10 @@ var smallLib = plextest.Options{Tracks: 240, SharedTracks: 30}
 func opts() msync.Options { return msync.Options{PageSize: 37, Concurrency: 3, BatchRows: 100} }
 
 func TestFullSyncEqualsFake(t *testing.T) {
+	t.Parallel()
 	for _, seed := range []int64{1, 2, 3} {
 		t.Run("seed"+string(rune('0'+seed)), func(t *testing.T) {
+			t.Parallel()
 			fo := smallLib
 			fo.Seed = seed
 			e := newEnv(t, fo, opts())
@@ -47,6 +49,7 @@ func TestFullSyncEqualsFake(t *testing.T) {
 }
 
 func TestIncrementalFollowsMutations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 7, Tracks: 300, SharedTracks: 20}, opts())
 	e.sync(false, false) // the first incremental pass is a full reconcile
 	assertMirror(t, e.db, e.fake)
@@ -112,6 +115,7 @@ func TestIncrementalFollowsMutations(t *testing.T) {
 }
 
 func TestNoChangeSyncIsCheap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 3, Tracks: 500}, opts())
 	e.sync(true, false)
 	e.fake.ResetRequests()
@@ -153,6 +157,7 @@ func laterTrackPages(r *http.Request) bool {
 }
 
 func TestFailedPageRemovesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 11, Tracks: 300}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -184,6 +189,7 @@ func TestFailedPageRemovesNothing(t *testing.T) {
 }
 
 func TestDriftingTotalRemovesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 12, Tracks: 300}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -206,6 +212,7 @@ func TestDriftingTotalRemovesNothing(t *testing.T) {
 }
 
 func TestFailedPlaylistKeepsItsItems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 13, Tracks: 200}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -244,6 +251,7 @@ func TestFailedPlaylistKeepsItsItems(t *testing.T) {
 }
 
 func TestCancelledRunLeavesLastGoodState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 14, Tracks: 300}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -288,6 +296,7 @@ func fmtCounts(r *msync.Result) string {
 // A server that serves fewer items per page than asked is followed: the
 // listing restarts at the size it serves and still comes out whole.
 func TestServerCapsPageSize(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 21, Tracks: 260, MaxPageSize: 25}, opts())
 	e.sync(false, false)
 	assertMirror(t, e.db, e.fake)
@@ -301,6 +310,7 @@ func TestServerCapsPageSize(t *testing.T) {
 }
 
 func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 22, Tracks: 120}, opts())
 	e.sync(false, false)
 	s := e.fake.Owned()
@@ -320,6 +330,7 @@ func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
 // page's total intact, yet shift an item past the pages already served. The
 // section's stamps give it away: nothing may be marked removed.
 func TestSwapDuringListingRemovesNothing(t *testing.T) {
+	t.Parallel()
 	o := opts()
 	o.Concurrency = 1 // pages in order, so the shift reliably hides an item
 	e := newEnv(t, plextest.Options{Seed: 23, Tracks: 300}, o)
@@ -348,6 +359,7 @@ func TestSwapDuringListingRemovesNothing(t *testing.T) {
 // A server none of whose connections answers fails its own run and leaves
 // its mirror as it was; the other servers are synced as usual.
 func TestUnreachableServerFailsAlone(t *testing.T) {
+	t.Parallel()
 	f, err := plextest.Start(plextest.Options{Seed: 24, Tracks: 60})
 	if err != nil {
 		t.Fatal(err)
