@@ -82,7 +82,10 @@ func (a *app) demo(ctx context.Context, o demoOptions) error {
 		o.pollEvery = 200 * time.Millisecond
 	}
 	fmt.Fprintf(a.Stdout, "Starting a fake Plex on 127.0.0.1 with %d tracks...\n", o.tracks)
-	f, err := plextest.Start(plextest.Options{Seed: o.seed, Tracks: o.tracks})
+	// The fake runs on the wall clock, so the PIN's expiry, the stamps of
+	// the demo's edits and the run table all show today's time. Edits then
+	// land in the second of the sync before them, as on a real server.
+	f, err := plextest.Start(plextest.Options{Seed: o.seed, Tracks: o.tracks, Now: time.Now})
 	if err != nil {
 		return fmt.Errorf("start the fake Plex: %w", err)
 	}

@@ -272,7 +272,7 @@ func TestRunTokenLifecycleEndToEnd(t *testing.T) {
 	p := startDaemon(t, bin, cfg, "--http", "127.0.0.1:0")
 	p.await("start-up sync", jobLine("sync", "ok"))
 	tracks := queryDB(t, dbPath, `SELECT count(*) FROM tracks WHERE removed_at IS NULL`)
-	if want := len(f.Owned().Tracks("1")) + len(f.Shared().Tracks("1")); tracks != want {
+	if want := len(f.Owned().MusicTracks()) + len(f.Shared().MusicTracks()); tracks != want {
 		t.Fatalf("after the start-up sync %d tracks, want %d", tracks, want)
 	}
 	httpLine := p.count(msgIs("serving /healthz and /metrics"))
@@ -430,7 +430,7 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 	if status != "failed" || !strings.Contains(msg, "interrupted") {
 		t.Errorf("interrupted run recorded as %s %q, want failed, interrupted", status, msg)
 	}
-	if want := len(f.Owned().Tracks("1")); partial != want {
+	if want := len(f.Owned().MusicTracks()); partial != want {
 		t.Errorf("%d tracks written before the signal, want the first server's %d", partial, want)
 	}
 
@@ -441,7 +441,7 @@ func TestRunSIGTERMMidSync(t *testing.T) {
 	p.stop()
 	want := map[string]bool{}
 	for _, s := range f.Servers() {
-		for _, tr := range s.Tracks("1") {
+		for _, tr := range s.MusicTracks() {
 			want[s.MachineID()+"|"+tr.RatingKey+"|"+tr.Title] = true
 		}
 	}

@@ -416,7 +416,7 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 		t.Errorf("metric %s%v missing", name, labels)
 		return -1
 	}
-	tracks := float64(len(e.fake.Owned().Tracks("1")) + len(e.fake.Shared().Tracks("1")))
+	tracks := float64(len(e.fake.Owned().MusicTracks()) + len(e.fake.Shared().MusicTracks()))
 	for _, c := range []struct {
 		name   string
 		labels map[string]string

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // maxPageSize is the largest page asked for: PMS warns that sizes above
@@ -55,5 +57,69 @@ func (s *Server) page(ctx context.Context, q Query, start, size int) (Page, erro
 	if err != nil {
 		return Page{}, &DecodeError{Method: r.method, URL: resp.url, Err: err}
 	}
+	p.Date = serverDate(resp.header)
+	if n := len(p.Items); n > 0 && n < size && p.Offset+n < p.TotalSize {
+		s.learnPageCap(n)
+	}
 	return p, nil
+}
+
+// learnPageCap records that the server served only n items of a page that
+// could have held more.
+func (s *Server) learnPageCap(n int) {
+	for {
+		cur := s.pageCap.Load()
+		if cur != 0 && cur <= int64(n) {
+			return
+		}
+		if s.pageCap.CompareAndSwap(cur, int64(n)) {
+			return
+		}
+	}
+}
+
+// PageSize is the page size to ask the server for when want is wanted: want,
+// but no more than 1000 nor than the most the server has served in a page
+// (a server or proxy that caps pages answers a bigger ask with a short page,
+// which a pager must then start over from).
+func (s *Server) PageSize(want int) int {
+	want = min(max(want, 1), maxPageSize)
+	if c := int(s.pageCap.Load()); c > 0 && c < want {
+		return c
+	}
+	return want
+}
+
+// serverDate reads a response's Date header; zero when absent or malformed.
+func serverDate(h http.Header) time.Time {
+	t, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Newest probes q for its item count and the updatedAt of its most recently
+// updated item, in one request for one item: sort=updatedAt:desc with
+// X-Plex-Container-Size=1 (both documented, plex-api.md §5–6). It costs what
+// a Count costs, and sees an edit that moved an item's updatedAt but none of
+// the section's own stamps. Guids are not asked for and Media is asked to be
+// left out: only the stamp is wanted.
+func (s *Server) Newest(ctx context.Context, q Query) (Newest, error) {
+	probe := Query{Path: q.Path, Params: make(url.Values, len(q.Params)+2)}
+	maps.Copy(probe.Params, q.Params)
+	probe.Params.Del("includeGuids")
+	probe.Params.Set("sort", "updatedAt:desc")
+	probe.Params.Set("excludeElements", "Media")
+	p, err := s.page(ctx, probe, 0, 1)
+	if err != nil {
+		return Newest{}, fmt.Errorf("probe %s: %w", q.Path, err)
+	}
+	n := Newest{TotalSize: p.TotalSize, Date: p.Date}
+	if len(p.Items) > 0 {
+		n.UpdatedAt = p.Items[0].UpdatedAt
+	} else if p.TotalSize > 0 {
+		return Newest{}, fmt.Errorf("probe %s: %w: no item in a listing of %d", q.Path, ErrInconsistent, p.TotalSize)
+	}
+	return n, nil
 }

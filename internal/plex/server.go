@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/secret"
@@ -34,6 +35,10 @@ type Server struct {
 	flight   *probeFlight // the probe running now, if any
 
 	refreshing chan struct{} // one token refresh at a time
+
+	// pageCap is the most items the server served in a page when asked for
+	// more (and more existed): servers and proxies cap pages. 0: none seen.
+	pageCap atomic.Int64
 }
 
 type probeFlight struct {
@@ -207,15 +212,21 @@ func (s *Server) refreshToken(ctx context.Context, used secret.Value) (secret.Va
 
 // get fetches path and decodes its MediaContainer.
 func (s *Server) get(ctx context.Context, path string) (*mediaContainer, error) {
+	mc, _, err := s.getAt(ctx, path)
+	return mc, err
+}
+
+// getAt is get plus the server's Date (zero when it sent none).
+func (s *Server) getAt(ctx context.Context, path string) (*mediaContainer, time.Time, error) {
 	resp, err := s.call(ctx, &request{method: http.MethodGet, path: path})
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	mc, err := decodeContainer(resp.body)
 	if err != nil {
-		return nil, &DecodeError{Method: http.MethodGet, URL: resp.url, Err: err}
+		return nil, time.Time{}, &DecodeError{Method: http.MethodGet, URL: resp.url, Err: err}
 	}
-	return mc, nil
+	return mc, serverDate(resp.header), nil
 }
 
 // Identity returns what the server says about itself. /identity needs no
@@ -235,9 +246,16 @@ func (s *Server) Identity(ctx context.Context) (ServerIdentity, error) {
 // Sections lists the server's libraries (all types; music ones have Type
 // "artist").
 func (s *Server) Sections(ctx context.Context) ([]Section, error) {
-	mc, err := s.get(ctx, "/library/sections")
+	secs, _, err := s.SectionsAt(ctx)
+	return secs, err
+}
+
+// SectionsAt is Sections plus the server's clock when it answered (its Date
+// header; zero when it sent none): the moment the sections' stamps are as of.
+func (s *Server) SectionsAt(ctx context.Context) ([]Section, time.Time, error) {
+	mc, at, err := s.getAt(ctx, "/library/sections")
 	if err != nil {
-		return nil, fmt.Errorf("server %q sections: %w", s.res.Name, err)
+		return nil, time.Time{}, fmt.Errorf("server %q sections: %w", s.res.Name, err)
 	}
-	return mc.Directory, nil
+	return mc.Directory, at, nil
 }

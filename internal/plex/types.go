@@ -1,5 +1,7 @@
 package plex
 
+import "time"
+
 // Section is a library of a media server (GET /library/sections). Music
 // sections have Type "artist".
 type Section struct {
@@ -108,4 +110,17 @@ type ServerIdentity struct {
 type Page struct {
 	Offset, Size, TotalSize int
 	Items                   []Metadata
+	// Date is the server's clock when it answered (its Date header), the
+	// moment the page's stamps are as of; zero when it sent none.
+	Date time.Time
+}
+
+// Newest is what a newest-first probe of a listing learns (Server.Newest).
+type Newest struct {
+	TotalSize int
+	// UpdatedAt is the largest updatedAt of the listing's items; absent
+	// when the listing is empty or its first item carries none.
+	UpdatedAt OptInt
+	// Date is the server's clock when it answered; zero when it sent none.
+	Date time.Time
 }

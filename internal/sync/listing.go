@@ -29,7 +29,7 @@ func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string
 	w := writer{l: l}
 	defer w.abort()
 	var total int
-	pg := pager[[]db.Row]{srv: l.srv, q: q, size: o.PageSize, conc: o.Concurrency,
+	pg := pager[[]db.Row]{srv: l.srv, q: q, size: l.srv.PageSize(o.PageSize), conc: o.Concurrency,
 		started: func(t int) {
 			total = t
 			o.Progress.Start(phase, total)

@@ -86,7 +86,7 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 	counts := r.counts(db.KindPlaylist)
 	var total int
 	var fatal error // a failed write: unlike a failed listing, it stops the playlists
-	pg := pager[playlistPage]{srv: srv, q: plex.AllPlaylists(), size: s.o.PageSize, conc: s.o.Concurrency,
+	pg := pager[playlistPage]{srv: srv, q: plex.AllPlaylists(), size: srv.PageSize(s.o.PageSize), conc: s.o.Concurrency,
 		started: func(t int) { total = t },
 		convert: func(page plex.Page) (playlistPage, error) {
 			rows := make([]db.Row, len(page.Items))
@@ -163,7 +163,11 @@ func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlis
 		if m.PlaylistType.V != "audio" {
 			continue
 		}
-		j := playlistJob{m.RatingKey.V, m.Title.V, fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)), -1}
+		// A reorder in the second of this read leaves all three as they
+		// are: such a signature is stored unsettled (settle.go).
+		sig := newSignature(fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)),
+			page.Date, s.o.Now(), m.UpdatedAt)
+		j := playlistJob{m.RatingKey.V, m.Title.V, sig.stored(), -1}
 		if m.LeafCount.Valid {
 			j.count = int(m.LeafCount.V)
 		}
@@ -176,7 +180,7 @@ func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlis
 			return nil, nil, err
 		}
 		switch {
-		case old != j.sig:
+		case !sig.matches(old):
 			jobs = append(jobs, j)
 			continue
 		case m.Smart.V:
@@ -222,7 +226,7 @@ func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, 
 	var total int
 	// Pages arrive in any order; the pager hands over each offset once, so
 	// the stage ends up whole.
-	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: s.o.PageSize, conc: s.o.Concurrency,
+	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: srv.PageSize(s.o.PageSize), conc: s.o.Concurrency,
 		started: func(t int) { total = t },
 		convert: func(p plex.Page) (itemPage, error) {
 			ip := itemPage{offset: p.Offset, items: make([]db.Entry, len(p.Items))}

@@ -37,11 +37,16 @@ type Progress interface {
 	Finish()
 }
 
-// Syncer runs sync passes.
+// Syncer runs sync passes. Use one Syncer per database.
 type Syncer struct {
 	db     *db.DB
 	client *plex.Client
 	o      Options
+	// pass serialises Server: the keys a listing met and the staged
+	// playlist items live in TEMP tables of the single writer connection,
+	// which name no server. Rating keys coincide across servers, so two
+	// passes at once would count, keep or mark removed each other's rows.
+	pass gosync.Mutex
 }
 
 // New returns a Syncer writing to d through client's servers.
@@ -152,8 +157,11 @@ var ErrPartial = errors.New("sync incomplete")
 // Server runs one pass over srv. Full re-lists everything; otherwise only
 // sections and playlists whose change signals moved are reconciled. The
 // returned error is non-nil when any part failed (wrapping ErrPartial when
-// the rest completed); the Result is filled either way.
+// the rest completed); the Result is filled either way. Passes of one Syncer
+// run one at a time.
 func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Result, error) {
+	s.pass.Lock()
+	defer s.pass.Unlock()
 	res0 := srv.Resource()
 	start := s.o.Now()
 	before := s.client.Stats()
@@ -215,7 +223,7 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	if err := s.db.SetConnection(ctx, res.ClientIdentifier, uri); err != nil {
 		return err
 	}
-	sections, err := srv.Sections(ctx)
+	sections, at, err := srv.SectionsAt(ctx)
 	if err != nil {
 		return fmt.Errorf("list sections: %w", err)
 	}
@@ -238,7 +246,7 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 		if sec.Type.V != "artist" {
 			continue
 		}
-		did, err := s.section(ctx, srv, sec, full, r)
+		did, err := s.section(ctx, srv, sec, at, full, r)
 		reconciled = reconciled || did
 		if err != nil && ctx.Err() == nil {
 			r.problem(fmt.Errorf("section %q: %w", sec.Title.V, err))
@@ -264,12 +272,13 @@ var sectionKinds = []struct {
 }
 
 // section reconciles one music section if its change signals moved since its
-// last complete reconcile (or always, when full). It reports whether it
-// tried: even a failed attempt may have written rows.
-func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, full bool, r *Result) (bool, error) {
+// last complete reconcile (or always, when full). at is the server's time of
+// the sections listing sec comes from. It reports whether it tried: even a
+// failed attempt may have written rows.
+func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, at time.Time, full bool, r *Result) (bool, error) {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
-	sig, counts, err := s.signature(ctx, srv, sec)
+	sig, counts, err := s.signature(ctx, srv, sec, at)
 	if err != nil {
 		return true, err // unknown: assume it changed
 	}
@@ -279,7 +288,7 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 		if err != nil {
 			return true, err
 		}
-		if old == sig {
+		if sig.matches(old) {
 			r.skip()
 			s.o.Logger.Debug("section unchanged", "section", sec.Title.V)
 			return false, nil
@@ -290,7 +299,7 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 
 // reconcile lists a section whole and, if the listing was complete and
 // consistent, marks what it did not meet as removed and records sig.
-func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Section, sig string, counts [3]int, r *Result) error {
+func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Section, sig signature, counts [3]int, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
 	scope := db.SectionScope(key)
@@ -334,7 +343,7 @@ func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Secti
 			r.counts(k.kind).Removed += n
 		}
 	}
-	if err := tx.SetState(ctx, serverID, scope, sig, s.o.Now().Unix()); err != nil {
+	if err := tx.SetState(ctx, serverID, scope, sig.stored(), s.o.Now().Unix()); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -359,29 +368,41 @@ func (s *Syncer) unchangedSince(ctx context.Context, srv *plex.Server, sec plex.
 	return fmt.Errorf("%w: the section disappeared while it was listed", plex.ErrInconsistent)
 }
 
-// signature condenses a section's change signals: Plex's own stamps plus the
-// item counts, which catch a deletion that moved no stamp. The three counts
-// are taken side by side and returned for the listings to start from.
-func (s *Syncer) signature(ctx context.Context, srv *plex.Server, sec plex.Section) (string, [3]int, error) {
+// signature condenses a section's change signals: Plex's own stamps, and per
+// kind the item count (which catches a deletion that moved no stamp) and the
+// newest item's updatedAt (which catches an edit that moved none of the
+// section's stamps: whether PMS moves them on an edit is unverified). One
+// newest-first probe of one item per kind yields both, for the price of a
+// count; the three are taken side by side, and the counts are returned for
+// the listings to start from. at is when the server read sec's stamps.
+func (s *Syncer) signature(ctx context.Context, srv *plex.Server, sec plex.Section, at time.Time) (signature, [3]int, error) {
 	var counts [3]int
+	var probes [3]plex.Newest
 	var errs [3]error
 	var wg gosync.WaitGroup
 	for i, k := range sectionKinds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			counts[i], errs[i] = srv.Count(ctx, plex.SectionItems(sec.Key.V, k.typ))
+			probes[i], errs[i] = srv.Newest(ctx, plex.SectionItems(sec.Key.V, k.typ))
 			if errs[i] != nil {
-				errs[i] = fmt.Errorf("count %s: %w", k.name, errs[i])
+				errs[i] = fmt.Errorf("probe %s: %w", k.name, errs[i])
 			}
+			counts[i] = probes[i].TotalSize
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
-		return "", counts, err
+		return signature{}, counts, err
 	}
-	sig := fmt.Sprintf("%s|%s|%s|%d|%d|%d", optInt(sec.ContentChangedAt), optInt(sec.UpdatedAt), optInt(sec.ScannedAt),
-		counts[0], counts[1], counts[2])
+	text := fmt.Sprintf("%s|%s|%s", optInt(sec.ContentChangedAt), optInt(sec.UpdatedAt), optInt(sec.ScannedAt))
+	for _, p := range probes {
+		text += fmt.Sprintf("|%d@%s", p.TotalSize, optInt(p.UpdatedAt))
+	}
+	// The probes answered after the sections listing: comparing their
+	// stamps with its time, too, errs only towards another reconcile.
+	sig := newSignature(text, at, s.o.Now(), sec.UpdatedAt, sec.ScannedAt,
+		probes[0].UpdatedAt, probes[1].UpdatedAt, probes[2].UpdatedAt)
 	return sig, counts, nil
 }
 

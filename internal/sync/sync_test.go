@@ -21,15 +21,18 @@ var smallLib = plextest.Options{Tracks: 240, SharedTracks: 30}
 func opts() msync.Options { return msync.Options{PageSize: 37, Concurrency: 3, BatchRows: 100} }
 
 func TestFullSyncEqualsFake(t *testing.T) {
+	t.Parallel()
 	for _, seed := range []int64{1, 2, 3} {
 		t.Run("seed"+string(rune('0'+seed)), func(t *testing.T) {
+			t.Parallel()
 			fo := smallLib
 			fo.Seed = seed
 			e := newEnv(t, fo, opts())
 			res := e.sync(true, false)
 			assertMirror(t, e.db, e.fake)
-			if got := res[0].Counts["tracks"].Added; got != len(e.fake.Owned().Tracks("1")) {
-				t.Fatalf("tracks added = %d, want %d", got, len(e.fake.Owned().Tracks("1")))
+			o := e.fake.Owned()
+			if got, want := res[0].Counts["tracks"].Added, len(o.Tracks("1"))+len(o.Tracks("4")); got != want {
+				t.Fatalf("tracks added = %d, want %d (both music sections)", got, want)
 			}
 			if n := count(t, e.db, `SELECT count(*) FROM sync_runs WHERE status = 'ok' AND kind = 'full'`); n != len(e.servers) {
 				t.Fatalf("ok full runs = %d, want %d", n, len(e.servers))
@@ -46,6 +49,7 @@ func TestFullSyncEqualsFake(t *testing.T) {
 }
 
 func TestIncrementalFollowsMutations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 7, Tracks: 300, SharedTracks: 20}, opts())
 	e.sync(false, false) // the first incremental pass is a full reconcile
 	assertMirror(t, e.db, e.fake)
@@ -81,11 +85,11 @@ func TestIncrementalFollowsMutations(t *testing.T) {
 	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL`); n != removedTracks {
 		t.Fatalf("tracks carrying removed_at = %d, want %d", n, removedTracks)
 	}
-	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE rating_key = ? AND removed_at IS NOT NULL`, tracks[5].RatingKey); n != 1 {
+	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE server_id = ? AND rating_key = ? AND removed_at IS NOT NULL`, s.MachineID(), tracks[5].RatingKey); n != 1 {
 		t.Fatal("a removed track lost its row instead of carrying removed_at")
 	}
 	// The renamed artist's title reached its tracks' denormalized column.
-	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE artist_rating_key = ? AND removed_at IS NULL AND artist_title != 'Renamed Artist'`, artists[1].RatingKey); n != 0 {
+	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE server_id = ? AND artist_rating_key = ? AND removed_at IS NULL AND artist_title != 'Renamed Artist'`, s.MachineID(), artists[1].RatingKey); n != 0 {
 		t.Fatalf("%d tracks of the renamed artist kept the old title", n)
 	}
 
@@ -93,10 +97,10 @@ func TestIncrementalFollowsMutations(t *testing.T) {
 	s.DeletePlaylist(pl)
 	e.sync(false, false)
 	assertMirror(t, e.db, e.fake)
-	if n := count(t, e.db, `SELECT count(*) FROM playlist_items WHERE playlist_rating_key = ?`, pl); n != 3 {
+	if n := count(t, e.db, `SELECT count(*) FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, s.MachineID(), pl); n != 3 {
 		t.Fatalf("items of the deleted playlist = %d, want 3 kept", n)
 	}
-	if n := count(t, e.db, `SELECT count(*) FROM playlists WHERE rating_key = ? AND removed_at IS NOT NULL`, pl); n != 1 {
+	if n := count(t, e.db, `SELECT count(*) FROM playlists WHERE server_id = ? AND rating_key = ? AND removed_at IS NOT NULL`, s.MachineID(), pl); n != 1 {
 		t.Fatal("deleted playlist not marked removed")
 	}
 
@@ -111,6 +115,7 @@ func TestIncrementalFollowsMutations(t *testing.T) {
 }
 
 func TestNoChangeSyncIsCheap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 3, Tracks: 500}, opts())
 	e.sync(true, false)
 	e.fake.ResetRequests()
@@ -130,7 +135,11 @@ func TestNoChangeSyncIsCheap(t *testing.T) {
 		t.Fatalf("no-change sync made %d requests, budget %d", n, budget)
 	}
 	for _, r := range e.fake.Requests() {
-		if strings.HasSuffix(r.Path, "/all") && r.Query.Get("X-Plex-Container-Size") != "0" {
+		// A change probe asks for no item or one (newest first); a listing
+		// for more.
+		probe := r.Query.Get("X-Plex-Container-Size") == "0" ||
+			r.Query.Get("X-Plex-Container-Size") == "1" && r.Query.Get("sort") == "updatedAt:desc"
+		if strings.HasSuffix(r.Path, "/all") && !probe {
 			t.Fatalf("no-change sync listed a section: %s %v", r.Path, r.Query)
 		}
 	}
@@ -148,6 +157,7 @@ func laterTrackPages(r *http.Request) bool {
 }
 
 func TestFailedPageRemovesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 11, Tracks: 300}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -179,6 +189,7 @@ func TestFailedPageRemovesNothing(t *testing.T) {
 }
 
 func TestDriftingTotalRemovesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 12, Tracks: 300}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -201,6 +212,7 @@ func TestDriftingTotalRemovesNothing(t *testing.T) {
 }
 
 func TestFailedPlaylistKeepsItsItems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 13, Tracks: 200}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -214,7 +226,7 @@ func TestFailedPlaylistKeepsItsItems(t *testing.T) {
 			}
 		}
 	}
-	before := dbRows(t, e.db, `SELECT position, track_rating_key FROM playlist_items WHERE playlist_rating_key = ?`, a.RatingKey)
+	before := dbRows(t, e.db, `SELECT position, track_rating_key FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, s.MachineID(), a.RatingKey)
 	s.MovePlaylistItem(a.RatingKey, 0, 1)
 	s.MovePlaylistItem(b.RatingKey, 0, 1)
 	e.fake.Inject(plextest.Fault{Host: s.MachineID(), Path: "/playlists/" + a.RatingKey + "/items", Status: http.StatusInternalServerError})
@@ -222,7 +234,7 @@ func TestFailedPlaylistKeepsItsItems(t *testing.T) {
 	if len(res[0].Problems) != 1 || !strings.Contains(res[0].Err().Error(), a.Title) {
 		t.Fatalf("problems = %v, want one naming %q", res[0].Problems, a.Title)
 	}
-	after := dbRows(t, e.db, `SELECT position, track_rating_key FROM playlist_items WHERE playlist_rating_key = ?`, a.RatingKey)
+	after := dbRows(t, e.db, `SELECT position, track_rating_key FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, s.MachineID(), a.RatingKey)
 	if strings.Join(before, "\n") != strings.Join(after, "\n") {
 		t.Fatal("items of the failed playlist changed")
 	}
@@ -231,7 +243,7 @@ func TestFailedPlaylistKeepsItsItems(t *testing.T) {
 	for i, it := range s.PlaylistItems(b.RatingKey) {
 		want = append(want, row(i, it.TrackRatingKey))
 	}
-	sameRows(t, "items of the healthy playlist", dbRows(t, e.db, `SELECT position, track_rating_key FROM playlist_items WHERE playlist_rating_key = ?`, b.RatingKey), want)
+	sameRows(t, "items of the healthy playlist", dbRows(t, e.db, `SELECT position, track_rating_key FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`, s.MachineID(), b.RatingKey), want)
 
 	e.fake.ClearFaults()
 	e.sync(false, false)
@@ -239,6 +251,7 @@ func TestFailedPlaylistKeepsItsItems(t *testing.T) {
 }
 
 func TestCancelledRunLeavesLastGoodState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 14, Tracks: 300}, opts())
 	e.sync(true, false)
 	s := e.fake.Owned()
@@ -283,6 +296,7 @@ func fmtCounts(r *msync.Result) string {
 // A server that serves fewer items per page than asked is followed: the
 // listing restarts at the size it serves and still comes out whole.
 func TestServerCapsPageSize(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 21, Tracks: 260, MaxPageSize: 25}, opts())
 	e.sync(false, false)
 	assertMirror(t, e.db, e.fake)
@@ -296,6 +310,7 @@ func TestServerCapsPageSize(t *testing.T) {
 }
 
 func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, plextest.Options{Seed: 22, Tracks: 120}, opts())
 	e.sync(false, false)
 	s := e.fake.Owned()
@@ -315,6 +330,7 @@ func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
 // page's total intact, yet shift an item past the pages already served. The
 // section's stamps give it away: nothing may be marked removed.
 func TestSwapDuringListingRemovesNothing(t *testing.T) {
+	t.Parallel()
 	o := opts()
 	o.Concurrency = 1 // pages in order, so the shift reliably hides an item
 	e := newEnv(t, plextest.Options{Seed: 23, Tracks: 300}, o)
@@ -343,6 +359,7 @@ func TestSwapDuringListingRemovesNothing(t *testing.T) {
 // A server none of whose connections answers fails its own run and leaves
 // its mirror as it was; the other servers are synced as usual.
 func TestUnreachableServerFailsAlone(t *testing.T) {
+	t.Parallel()
 	f, err := plextest.Start(plextest.Options{Seed: 24, Tracks: 60})
 	if err != nil {
 		t.Fatal(err)
@@ -362,7 +379,7 @@ func TestUnreachableServerFailsAlone(t *testing.T) {
 	if err := e.db.R().QueryRow(`SELECT error FROM sync_runs WHERE id = ?`, shared.RunID).Scan(&msg); err != nil || !strings.Contains(msg, "connect") {
 		t.Fatalf("run error %q (%v) does not say it could not connect", msg, err)
 	}
-	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE server_id = ?`, f.Owned().MachineID()); n != len(f.Owned().Tracks("1")) {
+	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE server_id = ? AND section_key = '1'`, f.Owned().MachineID()); n != len(f.Owned().Tracks("1")) {
 		t.Fatalf("owned server mirrored %d tracks", n)
 	}
 	// No token reaches the database, its WAL, or a backup of it.

@@ -24,12 +24,22 @@
 // Everything generated is a pure function of Options.Seed and the sizes:
 // two fakes started with the same options serve the same bytes. The owned
 // server has section "1" (music, Options.Tracks tracks, about 10 per album,
-// 1–8 albums per artist), "2" (a few movies) and "3" (empty music); the
-// shared server has section "1" (music, Options.SharedTracks tracks) with
-// rating keys far from the owned ones. Playlists: a long one (min(Tracks,
-// 2500) items), one with a track twice, a smart one (title contains "a"),
-// an empty one, a video one and ordinary ones; one on the shared server.
+// 1–8 albums per artist), "2" (a few movies), "3" (empty music) and "4"
+// (music, Options.SecondTracks tracks); the shared server has section "1"
+// (music, Options.SharedTracks tracks). Both servers number their items from
+// the same start, as real servers do, so many rating keys name an item on
+// both. Playlists: a long one (min(Tracks, 2500) items), one with a track
+// twice, a smart one (title contains "a"), an empty one, a video one, one
+// spanning sections 1 and 4, and ordinary ones; one on the shared server.
 // The exported model types are the truth a test compares a mirror with.
+//
+// # Clock
+//
+// Stamps are whole epoch seconds from the fake's clock, which PMS answers
+// also send as their Date header. By default it is a fixed base advanced one
+// second per mutation; with Options.SharedSecond mutations share the second
+// of the read before them until Fake.Advance moves it; Options.Now injects
+// any clock (the demo uses the wall clock).
 //
 // # Behaviour where the sources are silent
 //
@@ -42,8 +52,11 @@
 //     field and is ignored, like every unknown parameter.
 //   - Only /library/sections/{key}/all insists on X-Plex-Container-Size;
 //     other lists return everything when it is absent.
+//   - Zero-valued playlist fields are omitted: an empty playlist has no
+//     leafCount, duration or composite.
 //   - Per-user edits (view count, rating, last viewed) move no updatedAt and
-//     no section signal. Renaming an artist or album changes the derived
+//     no section signal. With Options.SectionStampsIgnoreEdits metadata
+//     edits move no section signal either (unverified either way). Renaming an artist or album changes the derived
 //     titles of its children without moving their updatedAt.
 //   - A PMS scan would delete an album left without tracks and an artist
 //     left without albums: so does RemoveTrack/RemoveAlbum.

@@ -60,7 +60,7 @@ func Start(o Options) (*Fake, error) {
 	}
 	f := &Fake{
 		opts:      opts,
-		clock:     clock{now: opts.Now},
+		clock:     clock{now: opts.Now, shared: opts.SharedSecond},
 		done:      make(chan struct{}),
 		tokenRand: newRand(opts.Seed, streamTokens),
 		pinRand:   newRand(opts.Seed, streamPINs),

@@ -6,12 +6,11 @@ import (
 	"time"
 )
 
-// Rating keys of the two servers start far apart, so a client that mixes up
-// servers cannot find the other server's keys by accident.
-const (
-	ownedFirstRK  = 1000
-	sharedFirstRK = 50_000_000
-)
+// Every server numbers its own items from the same small integer, as real
+// servers do: two servers of one account share many rating keys, of the
+// same kinds even (each starts with an artist, then its album...), so any
+// lookup or join that forgets the server finds the other server's rows.
+const firstRK = 1000
 
 // newRand returns the generator for one named stream of the seed.
 func newRand(seed int64, stream uint64) *rand.Rand {
@@ -26,18 +25,16 @@ const (
 	streamOwnedToken
 	streamSharedToken
 	streamPINs
+	streamSecond
 )
 
 // genLibrary fills an owned or shared server's library.
 func (s *Server) genLibrary(opts Options) {
-	var r *rand.Rand
+	r := newRand(opts.Seed, streamShared)
 	if s.owned {
 		r = newRand(opts.Seed, streamOwned)
-		s.nextRK = ownedFirstRK
-	} else {
-		r = newRand(opts.Seed, streamShared)
-		s.nextRK = sharedFirstRK
 	}
+	s.nextRK = firstRK
 	s.nextItemID = s.nextRK * 10
 	if s.owned {
 		music := s.newSection("1", kindMusic, "Music", r)
@@ -45,7 +42,12 @@ func (s *Server) genLibrary(opts Options) {
 		movies := s.newSection("2", kindMovie, "Movies", r)
 		s.genMovies(movies, r)
 		s.newSection("3", kindMusic, "Audiobooks", r)
-		s.genOwnedPlaylists(music, movies, r)
+		// A stream of its own keeps section 1 and the playlists' choices
+		// independent of the second section's size.
+		r2 := newRand(opts.Seed, streamSecond)
+		second := s.newSection("4", kindMusic, "Vinyl Rips", r2)
+		s.genMusic(second, opts.SecondTracks, r2)
+		s.genOwnedPlaylists(music, second, movies, r)
 	} else {
 		music := s.newSection("1", kindMusic, "Friend's Music", r)
 		s.genMusic(music, opts.SharedTracks, r)
@@ -260,7 +262,7 @@ func (s *Server) genMovies(sec *section, r *rand.Rand) {
 	}
 }
 
-func (s *Server) genOwnedPlaylists(music, movies *section, r *rand.Rand) {
+func (s *Server) genOwnedPlaylists(music, second, movies *section, r *rand.Rand) {
 	tr := music.tracks
 	n := len(tr)
 	pick := func(count int) []int64 {
@@ -286,6 +288,12 @@ func (s *Server) genOwnedPlaylists(music, movies *section, r *rand.Rand) {
 	s.genPlaylist(r, "Movie Night", "video", "", mk[:3])
 	s.genPlaylist(r, "Road Trip 🚗", "audio", "Songs for the road", pick(min(n, 20)))
 	s.genPlaylist(r, "Chill \"Evening\" / Late", "audio", "", pick(min(n, 12)))
+	// Items from both music sections, interleaved, as a user builds them.
+	var both []int64
+	for i := range 8 {
+		both = append(both, tr[(i*13)%n].rk, second.tracks[(i*5)%len(second.tracks)].rk)
+	}
+	s.genPlaylist(r, "Both Libraries", "audio", "From the main library and the vinyl rips", both)
 }
 
 func (s *Server) genPlaylist(r *rand.Rand, title, ptype, summary string, keys []int64) *playlist {

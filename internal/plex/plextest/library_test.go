@@ -65,7 +65,7 @@ func TestLibrarySizesAndSections(t *testing.T) {
 		}
 	}
 	secs := o.Sections()
-	want := []struct{ key, typ string }{{"1", "artist"}, {"2", "movie"}, {"3", "artist"}}
+	want := []struct{ key, typ string }{{"1", "artist"}, {"2", "movie"}, {"3", "artist"}, {"4", "artist"}}
 	if len(secs) != len(want) {
 		t.Fatalf("owned sections = %+v", secs)
 	}
@@ -83,13 +83,16 @@ func TestLibrarySizesAndSections(t *testing.T) {
 	if o.Tracks("3") != nil || o.Artists("3") != nil || o.Albums("3") != nil {
 		t.Error("section 3 must be empty")
 	}
+	if n := len(o.Tracks("4")); n != max(defaultTracks/8, minSecondTracks) || len(o.Albums("4")) < 2 {
+		t.Errorf("second music section: %d tracks in %d albums, want %d tracks in several", n, len(o.Albums("4")), max(defaultTracks/8, minSecondTracks))
+	}
 	if n := len(s.Tracks(s.Sections()[0].Key)); n != defaultSharedTracks {
 		t.Errorf("shared tracks = %d, want %d", n, defaultSharedTracks)
 	}
 
 	// The sections listing carries every field of plex-api.md §4.
 	c := h.pmsOK(o, http.MethodGet, "/library/sections")
-	if c.Size != 3 || len(c.Directory) != 3 {
+	if c.Size != 4 || len(c.Directory) != 4 {
 		t.Fatalf("sections listing: size %d, %d directories", c.Size, len(c.Directory))
 	}
 	for i, d := range c.Directory {
@@ -155,15 +158,19 @@ func TestLibraryShapes(t *testing.T) {
 	for _, p := range o.Playlists() {
 		check("playlist", p.RatingKey)
 	}
-	var maxOwned int64
-	for rk := range seen {
-		n, _ := strconv.ParseInt(rk, 10, 64)
-		maxOwned = max(maxOwned, n)
-	}
+	// Like real servers, both number their items from the same start: the
+	// shared server's keys are owned keys too, many of the same kind.
+	sameKind := 0
 	for _, tr := range h.f.Shared().Tracks("1") {
-		if n, _ := strconv.ParseInt(tr.RatingKey, 10, 64); n <= maxOwned {
-			t.Errorf("shared key %d does not start past the owned keys (max %d)", n, maxOwned)
+		if !seen[tr.RatingKey] {
+			t.Errorf("shared track key %s is no owned key: servers must number from the same start", tr.RatingKey)
 		}
+		if _, ok := o.Track(tr.RatingKey); ok {
+			sameKind++
+		}
+	}
+	if sameKind == 0 {
+		t.Error("no shared track key is also an owned track key")
 	}
 
 	// About 10 tracks per album, 1–8 albums per artist; counts agree.

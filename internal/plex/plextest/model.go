@@ -80,7 +80,10 @@ type Playlist struct {
 	Summary                              *string
 	Smart                                bool
 	// Content is the generator URI of a smart playlist; nil for dumb ones.
-	Content            *string
+	Content *string
+	// LeafCount, Duration (ms) and Composite are zero for an empty playlist
+	// (Duration also when no item has a duration), and PMS then omits their
+	// keys: a mirror must store NULL for them, not 0.
 	LeafCount          int
 	Duration           int64
 	AddedAt, UpdatedAt int64

@@ -10,7 +10,8 @@ import (
 // Library mutation helpers. Each one changes the model the way PMS would and
 // moves the change signals a client may watch: the item's updatedAt (and its
 // parents' when their children change), the section's updatedAt and
-// contentChangedAt (+1), album leafCount. Playlists that contain a changed
+// contentChangedAt (+1; on edits not with Options.SectionStampsIgnoreEdits),
+// album leafCount. Playlists that contain a changed
 // track keep their updatedAt: only playlist edits move it. The helpers panic
 // on keys that do not exist: that is a bug in the calling test.
 
@@ -20,6 +21,14 @@ func (s *Server) mutate(fn func(now int64)) {
 	defer s.f.mu.Unlock()
 	fn(s.f.clock.mutation())
 	s.gen++
+}
+
+// touchEdit is touch for a metadata edit, which moves the section's stamps
+// only when the fake is not told otherwise (Options.SectionStampsIgnoreEdits).
+func (sec *section) touchEdit(now int64) {
+	if !sec.srv.f.opts.SectionStampsIgnoreEdits {
+		sec.touch(now, false)
+	}
 }
 
 func (sec *section) touch(now int64, scanned bool) {
@@ -254,7 +263,7 @@ func (s *Server) EditTrack(ratingKey string, edit func(*Track)) {
 		sec.ext[t.rk] = &stored
 		t.flags |= flagExt
 		if metadata {
-			sec.touch(now, false)
+			sec.touchEdit(now)
 		}
 	})
 }
@@ -275,7 +284,7 @@ func (s *Server) RenameArtist(ratingKey, title string) {
 	s.mutate(func(now int64) {
 		it := s.mustItem("RenameArtist", ratingKey, typeArtist)
 		it.artist.title, it.artist.titleSort, it.artist.updatedAt = title, sortTitle(title), now
-		it.sec.touch(now, false)
+		it.sec.touchEdit(now)
 	})
 }
 
@@ -284,7 +293,7 @@ func (s *Server) RenameAlbum(ratingKey, title string) {
 	s.mutate(func(now int64) {
 		it := s.mustItem("RenameAlbum", ratingKey, typeAlbum)
 		it.album.title, it.album.titleSort, it.album.updatedAt = title, sortTitle(title), now
-		it.sec.touch(now, false)
+		it.sec.touchEdit(now)
 	})
 }
 

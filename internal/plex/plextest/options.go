@@ -16,12 +16,29 @@ type Options struct {
 	// SharedTracks is the number of tracks in the shared server's music
 	// section; default 30.
 	SharedTracks int
+	// SecondTracks is the number of tracks in the owned server's second
+	// music section ("4"); default Tracks/8, at least 12 and at most 500.
+	SecondTracks int
 	// MaxPageSize caps X-Plex-Container-Size; default 1000. A request for
 	// more gets fewer items, which totalSize and size reveal.
 	MaxPageSize int
-	// Now is the clock for createdAt/updatedAt/expiry stamps. Default: a
-	// fixed base time advanced one second per mutation.
+	// Now is the clock for createdAt/updatedAt/expiry stamps and the PMS
+	// Date header. Default: a fixed base time advanced one second per
+	// mutation (see SharedSecond) and by Fake.Advance.
 	Now func() time.Time
+	// SharedSecond keeps the default clock still across mutations: every
+	// read and every mutation happens in the same whole second until
+	// Fake.Advance moves it, as on a real server where an edit lands in the
+	// second of a client's last read. Plex stamps are whole seconds, so such
+	// an edit can leave updatedAt, leafCount and duration exactly as the
+	// client stored them (a reorder changes none of them).
+	SharedSecond bool
+	// SectionStampsIgnoreEdits makes metadata edits (EditTrack,
+	// RenameArtist, RenameAlbum) leave the section's updatedAt and
+	// contentChangedAt where they were; only additions and removals (a
+	// scan) move them. Whether a real PMS moves them on an edit is
+	// UNVERIFIED (plex-api.md §6), so a client must see edits without them.
+	SectionStampsIgnoreEdits bool
 	// Latency is slept (really) before every PMS request; for benchmarks
 	// and the demo only. Default 0.
 	Latency time.Duration
@@ -48,6 +65,8 @@ type Options struct {
 const (
 	defaultTracks       = 200
 	defaultSharedTracks = 30
+	minSecondTracks     = 12
+	maxSecondTracks     = 500
 	defaultMaxPageSize  = 1000
 	defaultPINLifetime  = 30 * time.Minute
 	shortPINLifetime    = 900 * time.Second
@@ -62,6 +81,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.SharedTracks == 0 {
 		o.SharedTracks = defaultSharedTracks
 	}
+	if o.SecondTracks == 0 {
+		o.SecondTracks = min(max(o.Tracks/8, minSecondTracks), maxSecondTracks)
+	}
 	if o.MaxPageSize == 0 {
 		o.MaxPageSize = defaultMaxPageSize
 	}
@@ -73,6 +95,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("plextest: Options.Tracks = %d: use 1 to %d (0 means %d)", o.Tracks, maxTracks, defaultTracks)
 	case o.SharedTracks < 1 || o.SharedTracks > maxTracks:
 		return o, fmt.Errorf("plextest: Options.SharedTracks = %d: use 1 to %d (0 means %d)", o.SharedTracks, maxTracks, defaultSharedTracks)
+	case o.SecondTracks < 1 || o.SecondTracks > maxTracks:
+		return o, fmt.Errorf("plextest: Options.SecondTracks = %d: use 1 to %d (0 means Tracks/8, %d to %d)", o.SecondTracks, maxTracks, minSecondTracks, maxSecondTracks)
 	case o.MaxPageSize < 1:
 		return o, fmt.Errorf("plextest: Options.MaxPageSize = %d: use a positive size (0 means %d)", o.MaxPageSize, defaultMaxPageSize)
 	case o.Cores < 0:

@@ -203,7 +203,10 @@ func (s *Server) playlistModel(p *playlist) Playlist {
 		Duration:     dur,
 		AddedAt:      p.addedAt,
 		UpdatedAt:    p.updatedAt,
-		Composite:    fmt.Sprintf("/playlists/%d/composite/%d", p.rk, p.updatedAt),
+	}
+	if leaves > 0 {
+		// The composite is a collage of the items' art: none without items.
+		out.Composite = fmt.Sprintf("/playlists/%d/composite/%d", p.rk, p.updatedAt)
 	}
 	if p.summary != "" {
 		out.Summary = ptr(p.summary)

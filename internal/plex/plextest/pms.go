@@ -43,6 +43,11 @@ func (f *Fake) pmsHandler(s *Server, connName string) http.Handler {
 		}
 		defer release()
 		f.sleep(r, f.opts.Latency)
+		// The fake's clock, not the machine's: it is the clock of every
+		// stamp served, and a client may compare the two. It is taken as
+		// the request arrives, before the model is read; a real server
+		// writes it after, which a client has to allow for.
+		w.Header().Set("Date", f.clock.httpDate())
 		w.Header().Set("X-Plex-Protocol", "1.0")
 		if r.URL.Path == "/identity" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			s.f.serve(s.handleIdentity).ServeHTTP(w, r)

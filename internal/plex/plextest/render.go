@@ -48,6 +48,21 @@ func (e *emitter) optInt64(k string, v *int64) {
 	}
 }
 
+// nonZero and nonEmpty leave out a zero count or an empty string, as PMS
+// omits zero-valued fields (an empty playlist has no leafCount, duration or
+// composite at all).
+func (e *emitter) nonZero(k string, v int64) {
+	if v != 0 {
+		e.Int(k, v)
+	}
+}
+
+func (e *emitter) nonEmpty(k, v string) {
+	if v != "" {
+		e.Str(k, v)
+	}
+}
+
 func (e *emitter) guidList(ids []string) {
 	for _, id := range ids {
 		e.Begin("Guid", "Guid")
@@ -293,13 +308,13 @@ func (s *Server) renderPlaylist(e *emitter, p *playlist) {
 	e.optStr("summary", m.Summary)
 	e.Bool("smart", m.Smart)
 	e.Str("playlistType", m.PlaylistType)
-	e.Str("composite", m.Composite)
+	e.nonEmpty("composite", m.Composite)
 	if m.Smart {
 		e.Str("icon", "playlist://image.smart")
 	}
 	e.optStr("content", m.Content)
-	e.Int("leafCount", int64(m.LeafCount))
-	e.Int("duration", m.Duration)
+	e.nonZero("leafCount", int64(m.LeafCount))
+	e.nonZero("duration", m.Duration)
 	e.Int("addedAt", m.AddedAt)
 	e.Int("updatedAt", m.UpdatedAt)
 	e.End()
