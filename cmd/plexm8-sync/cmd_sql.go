@@ -34,6 +34,11 @@ Examples:
 			var out outputFlags
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
+				// Flags may follow the query too.
+				args, err := searchWords(fs, args)
+				if err != nil {
+					return err
+				}
 				if len(args) != 1 {
 					return usageErrorf("sql takes exactly one argument, the query (quote it)")
 				}
