@@ -59,6 +59,10 @@ CREATE VIEW playlist_tracks AS
 --   U+FF00-U+FFEF half- and full-width forms
 --   U+20000-U+3FFFF CJK extensions B and later
 --
+-- GLOB over a character class is slow (it tried every range at every
+-- character: as much again as the row's insert), so text that is all ASCII,
+-- the common case, is ruled out first by comparing bytes to characters.
+--
 -- Rows marked removed stay indexed (the query filters on removed_at). The
 -- triggers keep both indexes current inside the sync's own transactions; an
 -- update that leaves the names alone (most do) does not touch them.
@@ -70,7 +74,8 @@ CREATE VIRTUAL TABLE track_search_cjk USING fts5(title, artist, album, tokenize=
 CREATE TRIGGER tracks_search_insert AFTER INSERT ON tracks BEGIN
     INSERT INTO track_search (rowid, title, artist, album) VALUES (new.rowid, new.title, new.artist_title, new.album_title);
     INSERT INTO track_search_cjk (rowid, title, artist, album) SELECT new.rowid, new.title, new.artist_title, new.album_title
-        WHERE coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+        WHERE octet_length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, '')) > length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, ''))
+        AND coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 END;
 CREATE TRIGGER tracks_search_update AFTER UPDATE OF title, artist_title, album_title ON tracks
     WHEN old.title IS NOT new.title OR old.artist_title IS NOT new.artist_title OR old.album_title IS NOT new.album_title
@@ -79,7 +84,8 @@ BEGIN
     INSERT INTO track_search (rowid, title, artist, album) VALUES (new.rowid, new.title, new.artist_title, new.album_title);
     DELETE FROM track_search_cjk WHERE rowid = old.rowid;
     INSERT INTO track_search_cjk (rowid, title, artist, album) SELECT new.rowid, new.title, new.artist_title, new.album_title
-        WHERE coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+        WHERE octet_length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, '')) > length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, ''))
+        AND coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') || ' ' || coalesce(new.album_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 END;
 CREATE TRIGGER tracks_search_delete AFTER DELETE ON tracks BEGIN
     DELETE FROM track_search WHERE rowid = old.rowid;
@@ -88,7 +94,8 @@ END;
 
 INSERT INTO track_search (rowid, title, artist, album) SELECT rowid, title, artist_title, album_title FROM tracks;
 INSERT INTO track_search_cjk (rowid, title, artist, album) SELECT rowid, title, artist_title, album_title FROM tracks
-    WHERE coalesce(title, '') || ' ' || coalesce(artist_title, '') || ' ' || coalesce(album_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+    WHERE octet_length(coalesce(title, '') || ' ' || coalesce(artist_title, '') || ' ' || coalesce(album_title, '')) > length(coalesce(title, '') || ' ' || coalesce(artist_title, '') || ' ' || coalesce(album_title, ''))
+        AND coalesce(title, '') || ' ' || coalesce(artist_title, '') || ' ' || coalesce(album_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 INSERT INTO track_search (track_search) VALUES ('optimize');
 
 CREATE VIRTUAL TABLE album_search USING fts5(title, artist,
@@ -98,7 +105,8 @@ CREATE VIRTUAL TABLE album_search_cjk USING fts5(title, artist, tokenize='trigra
 CREATE TRIGGER albums_search_insert AFTER INSERT ON albums BEGIN
     INSERT INTO album_search (rowid, title, artist) VALUES (new.rowid, new.title, new.artist_title);
     INSERT INTO album_search_cjk (rowid, title, artist) SELECT new.rowid, new.title, new.artist_title
-        WHERE coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+        WHERE octet_length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '')) > length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, ''))
+        AND coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 END;
 CREATE TRIGGER albums_search_update AFTER UPDATE OF title, artist_title ON albums
     WHEN old.title IS NOT new.title OR old.artist_title IS NOT new.artist_title
@@ -107,7 +115,8 @@ BEGIN
     INSERT INTO album_search (rowid, title, artist) VALUES (new.rowid, new.title, new.artist_title);
     DELETE FROM album_search_cjk WHERE rowid = old.rowid;
     INSERT INTO album_search_cjk (rowid, title, artist) SELECT new.rowid, new.title, new.artist_title
-        WHERE coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+        WHERE octet_length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '')) > length(coalesce(new.title, '') || ' ' || coalesce(new.artist_title, ''))
+        AND coalesce(new.title, '') || ' ' || coalesce(new.artist_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 END;
 CREATE TRIGGER albums_search_delete AFTER DELETE ON albums BEGIN
     DELETE FROM album_search WHERE rowid = old.rowid;
@@ -116,7 +125,8 @@ END;
 
 INSERT INTO album_search (rowid, title, artist) SELECT rowid, title, artist_title FROM albums;
 INSERT INTO album_search_cjk (rowid, title, artist) SELECT rowid, title, artist_title FROM albums
-    WHERE coalesce(title, '') || ' ' || coalesce(artist_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+    WHERE octet_length(coalesce(title, '') || ' ' || coalesce(artist_title, '')) > length(coalesce(title, '') || ' ' || coalesce(artist_title, ''))
+        AND coalesce(title, '') || ' ' || coalesce(artist_title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 INSERT INTO album_search (album_search) VALUES ('optimize');
 
 CREATE VIRTUAL TABLE artist_search USING fts5(title,
@@ -126,7 +136,8 @@ CREATE VIRTUAL TABLE artist_search_cjk USING fts5(title, tokenize='trigram remov
 CREATE TRIGGER artists_search_insert AFTER INSERT ON artists BEGIN
     INSERT INTO artist_search (rowid, title) VALUES (new.rowid, new.title);
     INSERT INTO artist_search_cjk (rowid, title) SELECT new.rowid, new.title
-        WHERE coalesce(new.title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+        WHERE octet_length(coalesce(new.title, '')) > length(coalesce(new.title, ''))
+        AND coalesce(new.title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 END;
 CREATE TRIGGER artists_search_update AFTER UPDATE OF title ON artists
     WHEN old.title IS NOT new.title
@@ -135,7 +146,8 @@ BEGIN
     INSERT INTO artist_search (rowid, title) VALUES (new.rowid, new.title);
     DELETE FROM artist_search_cjk WHERE rowid = old.rowid;
     INSERT INTO artist_search_cjk (rowid, title) SELECT new.rowid, new.title
-        WHERE coalesce(new.title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+        WHERE octet_length(coalesce(new.title, '')) > length(coalesce(new.title, ''))
+        AND coalesce(new.title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 END;
 CREATE TRIGGER artists_search_delete AFTER DELETE ON artists BEGIN
     DELETE FROM artist_search WHERE rowid = old.rowid;
@@ -144,5 +156,6 @@ END;
 
 INSERT INTO artist_search (rowid, title) SELECT rowid, title FROM artists;
 INSERT INTO artist_search_cjk (rowid, title) SELECT rowid, title FROM artists
-    WHERE coalesce(title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
+    WHERE octet_length(coalesce(title, '')) > length(coalesce(title, ''))
+        AND coalesce(title, '') GLOB '*[฀-໿ༀ-࿿က-႟ᄀ-ᇿក-៿⺀-鿿ꀀ-꓏가-힯豈-﫿＀-￯𠀀-𿿿]*';
 INSERT INTO artist_search (artist_search) VALUES ('optimize');
