@@ -47,7 +47,7 @@ Examples:
 			limitFlag(fs, &f.Limit, 100, "tracks")
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := searchWords(fs, args)
+				args, err := interspersed(fs, args)
 				if err != nil {
 					return err
 				}

@@ -171,10 +171,10 @@ func serverHeader(ids []string) string {
 	return ""
 }
 
-// searchWords returns the words given after the flags, parsing flags that
+// interspersed returns the arguments given after the flags, parsing flags that
 // follow them too: "tracks sigur ros --limit 5" means what it says, where
 // package flag alone would stop at "sigur".
-func searchWords(fs *flag.FlagSet, args []string) ([]string, error) {
+func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var words []string
 	for len(args) > 0 {
 		words = append(words, args[0])

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -178,17 +179,22 @@ func filters(kv ...string) map[string]string {
 	return m
 }
 
+// rankCap is the most matches a track search ranks by relevance. bm25 costs
+// some microseconds a row, so ranking a common word of a large library
+// (tens of thousands of hits) takes most of a second; past the cap, title
+// hits come first, then the others, each in the order the library was
+// mirrored, which costs only the rows shown.
+var rankCap = 5000
+
 // Tracks lists the tracks f selects: in playlist order with f.Playlist, by
-// rank with f.Search, else by artist, album, disc and number.
+// rank with f.Search (see rankCap), else by artist, album, disc and number.
 func (db *DB) Tracks(ctx context.Context, f TrackFilter) ([]TrackInfo, error) {
 	servers, err := db.serverIDs(ctx, f.Server)
 	if err != nil {
 		return nil, err
 	}
-	q := query{from: "tracks t"}
-	cols := trackInfoCols + ", NULL"
-	order := "t.artist_title COLLATE NOCASE, t.album_title COLLATE NOCASE, t.disc_number, t.track_number, t.title COLLATE NOCASE, t.rowid"
-	search, searching, err := trackIndex.searchClause(f.Search, filters("artist", f.Artist, "album", f.Album))
+	fl := filters("artist", f.Artist, "album", f.Album)
+	search, searching, err := trackIndex.searchClause(f.Search, fl)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +204,7 @@ func (db *DB) Tracks(ctx context.Context, f TrackFilter) ([]TrackInfo, error) {
 			return nil, err
 		}
 		// A playlist is small: walk its entries and probe the search.
+		var q query
 		var conds []string
 		for _, k := range keys {
 			conds = append(conds, "(i.server_id = ? AND i.playlist_rating_key = ?)")
@@ -208,13 +215,55 @@ func (db *DB) Tracks(ctx context.Context, f TrackFilter) ([]TrackInfo, error) {
 		if searching {
 			q.and("t.rowid IN (SELECT id FROM "+search.from+")", search.args...)
 		}
-		cols = trackInfoCols + ", i.position"
-		order = "i.server_id, i.playlist_rating_key, i.position"
-	} else if searching {
-		q.from = search.from + " AS m JOIN tracks t ON t.rowid = m.id"
-		q.args = append(q.args, search.args...)
-		order = "m.score, " + order
+		return db.tracks(ctx, q, f, servers, trackInfoCols+", i.position", "i.server_id, i.playlist_rating_key, i.position", f.Limit)
 	}
+	order := "t.artist_title COLLATE NOCASE, t.album_title COLLATE NOCASE, t.disc_number, t.track_number, t.title COLLATE NOCASE, t.rowid"
+	cols := trackInfoCols + ", NULL"
+	if !searching {
+		return db.tracks(ctx, query{from: "tracks t"}, f, servers, cols, order, f.Limit)
+	}
+	raw, _, err := trackIndex.searchClauseFor(f.Search, fl, allRaw)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+raw.from+" LIMIT ?)",
+		append(raw.args[:len(raw.args):len(raw.args)], rankCap+1)...).Scan(&n); err != nil {
+		return nil, fmt.Errorf("search tracks: %w", err)
+	}
+	if n <= rankCap {
+		return db.tracks(ctx, query{from: search.from + " AS m JOIN tracks t ON t.rowid = m.id", args: search.args},
+			f, servers, cols, "m.score, "+order, f.Limit)
+	}
+	var out []TrackInfo
+	for _, tr := range []tier{titleHits, otherHits} {
+		c, _, err := trackIndex.searchClauseFor(f.Search, fl, tr)
+		untiered := errors.Is(err, errNoTiers)
+		if untiered {
+			c = raw // only spaceless terms: no title tier
+		} else if err != nil {
+			return nil, err
+		}
+		limit := 0
+		if f.Limit > 0 {
+			if limit = f.Limit - len(out); limit == 0 {
+				break
+			}
+		}
+		ts, err := db.tracks(ctx, query{from: c.from + " AS m JOIN tracks t ON t.rowid = m.id", args: c.args}, f, servers, cols, "m.id", limit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+		if untiered {
+			break
+		}
+	}
+	return out, nil
+}
+
+// tracks runs a track listing: q plus the filters every listing shares.
+func (db *DB) tracks(ctx context.Context, q query, f TrackFilter, servers []string, cols, order string, limit int) ([]TrackInfo, error) {
 	q.from += " JOIN servers s ON s.id = t.server_id"
 	if f.Removed {
 		q.and("t.removed_at IS NOT NULL")
@@ -225,7 +274,7 @@ func (db *DB) Tracks(ctx context.Context, f TrackFilter) ([]TrackInfo, error) {
 		c, a := inList("t.server_id", servers)
 		q.and(c, a...)
 	}
-	stmt, args := q.sql(cols, order, f.Limit)
+	stmt, args := q.sql(cols, order, limit)
 	rows, err := db.r.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tracks: %w", err)

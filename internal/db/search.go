@@ -17,6 +17,9 @@ import (
 // symbol in it: there is nothing to look for.
 var ErrNothingToSearch = errors.New("the search has no letter, digit or symbol to look for")
 
+// errNoTiers: a search without words for the word index has no title tier.
+var errNoTiers = errors.New("no word terms to tier")
+
 // spaceless reports whether r belongs to a script written without spaces
 // between words. The ranges must match the GLOB in the migration, which
 // decides which rows the trigram index holds.
@@ -166,7 +169,23 @@ type clause struct {
 // nothing to search for. Lower scores rank better (bm25). Text with nothing
 // but punctuation is ErrNothingToSearch.
 func (ix searchIndex) searchClause(search string, filters map[string]string) (c clause, ok bool, err error) {
+	return ix.searchClauseFor(search, filters, allRows)
+}
+
+// A tier selects part of a search's rows, unscored: a search matching too
+// many rows to rank lists those that match in the title first.
+type tier int
+
+const (
+	allRows   tier = iota // every match, scored
+	allRaw                // every match, unscored
+	titleHits             // unscored: the search's words all in the title
+	otherHits             // unscored: the other matches
+)
+
+func (ix searchIndex) searchClauseFor(search string, filters map[string]string, tr tier) (c clause, ok bool, err error) {
 	var wordExprs, cjkExprs, likeConds []string
+	var searchWords string
 	var likeArgs []any
 	add := func(t terms, cols []string) {
 		if e := t.match(cols...); e != "" {
@@ -189,6 +208,7 @@ func (ix searchIndex) searchClause(search string, filters map[string]string) (c 
 	if t.empty() && strings.TrimSpace(search) != "" {
 		return c, false, ErrNothingToSearch
 	}
+	searchWords = t.match()
 	add(t, nil)
 	for _, col := range ix.cols {
 		if v, has := filters[col]; has {
@@ -203,6 +223,24 @@ func (ix searchIndex) searchClause(search string, filters map[string]string) (c 
 	if !ok {
 		return c, false, nil
 	}
+	if tr == titleHits || tr == otherHits {
+		if searchWords == "" {
+			return c, false, errNoTiers
+		}
+		title := "({" + ix.cols[0] + "} : (" + searchWords + "))"
+		if tr == titleHits {
+			wordExprs = append(wordExprs, title)
+		} else {
+			// FTS5's NOT is binary: everything matched, less the title hits.
+			wordExprs = []string{"(" + strings.Join(wordExprs, " AND ") + ") NOT " + title}
+		}
+	}
+	score := func(table string) string {
+		if tr != allRows {
+			return "0.0"
+		}
+		return "bm25(" + table + ", " + ix.weights + ")"
+	}
 	var cjk string
 	var cjkArgs []any
 	if len(cjkExprs) > 0 || len(likeConds) > 0 {
@@ -213,20 +251,20 @@ func (ix searchIndex) searchClause(search string, filters map[string]string) (c 
 		}
 		where = append(where, likeConds...)
 		cjkArgs = append(cjkArgs, likeArgs...)
-		score := "0.0"
+		sc := "0.0"
 		if len(cjkExprs) > 0 {
-			score = "bm25(" + ix.cjk + ", " + ix.weights + ")"
+			sc = score(ix.cjk)
 		}
-		cjk = "SELECT rowid AS id, " + score + " AS score FROM " + ix.cjk + " WHERE " + strings.Join(where, " AND ")
+		cjk = "SELECT rowid AS id, " + sc + " AS score FROM " + ix.cjk + " WHERE " + strings.Join(where, " AND ")
 	}
 	switch {
 	case len(wordExprs) > 0 && cjk == "":
-		c.from = "(SELECT rowid AS id, bm25(" + ix.words + ", " + ix.weights + ") AS score FROM " + ix.words +
+		c.from = "(SELECT rowid AS id, " + score(ix.words) + " AS score FROM " + ix.words +
 			" WHERE " + ix.words + " MATCH ?)"
 		c.args = []any{strings.Join(wordExprs, " AND ")}
 	case len(wordExprs) > 0:
 		// Both kinds of terms: rows in both indexes, scores added.
-		c.from = "(SELECT " + ix.words + ".rowid AS id, bm25(" + ix.words + ", " + ix.weights + ") + c.score AS score FROM " + ix.words +
+		c.from = "(SELECT " + ix.words + ".rowid AS id, " + score(ix.words) + " + c.score AS score FROM " + ix.words +
 			" JOIN (" + cjk + ") AS c ON c.id = " + ix.words + ".rowid WHERE " + ix.words + " MATCH ?)"
 		c.args = append(cjkArgs, strings.Join(wordExprs, " AND "))
 	default:

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex"
@@ -213,6 +215,48 @@ func TestSearchSurvivesVacuumAndBackup(t *testing.T) {
 	for i, f := range searches {
 		if got := keys(t, b, f); !slices.Equal(got, before[i]) {
 			t.Errorf("in the backup, %+v finds %d tracks, the mirror %d", f, len(got), len(before[i]))
+		}
+	}
+}
+
+// TestBroadSearch: past the rank cap, a search returns the same tracks,
+// title hits first, and a limit takes a prefix of that order.
+func TestBroadSearch(t *testing.T) {
+	m := newMirror(t, plextest.Options{Seed: 13, Tracks: 500}, filepath.Join(t.TempDir(), "m.db"))
+	m.sync(t, true)
+	ctx := context.Background()
+	for _, f := range []db.TrackFilter{{Search: "love"}, {Search: "the", Album: "the"}, {Search: "龍一"}, {Search: "e"}} {
+		ranked := keys(t, m.db, f)
+		restore := db.SetRankCap(3)
+		broad, err := m.db.Tracks(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lf := f
+		lf.Limit = 4
+		limited := keys(t, m.db, lf)
+		restore()
+		if len(ranked) <= 3 {
+			t.Fatalf("%+v finds only %d tracks: no test of the cap", f, len(ranked))
+		}
+		var got []string
+		inTitle := true
+		for _, tr := range broad {
+			got = append(got, tr.ServerID+"/"+tr.RatingKey)
+			first := strings.Fields(f.Search)[0]
+			hit := slices.ContainsFunc(strings.FieldsFunc(strings.ToLower(tr.Title.String), func(r rune) bool {
+				return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+			}), func(w string) bool { return strings.HasPrefix(w, first) })
+			if hit && !inTitle && !strings.ContainsFunc(f.Search, func(r rune) bool { return r > 0x2E80 }) {
+				t.Errorf("%+v: title hit %q after other hits", f, tr.Title.String)
+			}
+			inTitle = inTitle && hit
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(ranked))) {
+			t.Errorf("%+v: broad finds %d tracks, ranked %d", f, len(got), len(ranked))
+		}
+		if !slices.Equal(limited, got[:4]) {
+			t.Errorf("%+v: limit 4 gives %v, not the first of %v", f, limited, got[:4])
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // ErrNotReadOnly marks a user's statement that SQLite refused because it
 // would write or reach beyond the mirror.
-var ErrNotReadOnly = errors.New("the query would write, and the sql command only reads")
+var ErrNotReadOnly = errors.New("the sql command only reads (readonly connection)")
 
 // A user's SQL runs on a reader connection (mode=ro), so SQLite itself
 // refuses writes to the mirror. A read-only connection still allows some
@@ -127,7 +127,7 @@ func (db *DB) UserQuery(ctx context.Context, q string, each func(*sql.Rows) erro
 	case err == nil:
 		return nil
 	case denied() != "":
-		return fmt.Errorf("%w: SQLite refused %s (the connection is readonly)", ErrNotReadOnly, denied())
+		return fmt.Errorf("%w: SQLite refused %s; to experiment with writes, use a copy of the database file", ErrNotReadOnly, denied())
 	case isReadOnlyError(err):
 		return fmt.Errorf("%w: %v", ErrNotReadOnly, err)
 	}
