@@ -59,9 +59,9 @@ CREATE VIEW playlist_tracks AS
 --   U+FF00-U+FFEF half- and full-width forms
 --   U+20000-U+3FFFF CJK extensions B and later
 --
--- GLOB over a character class is slow (it tried every range at every
--- character: as much again as the row's insert), so text that is all ASCII,
--- the common case, is ruled out first by comparing bytes to characters.
+-- The GLOB over a character class cost as much again as the row's own
+-- insert (measured), so text that is all ASCII, the common case, is ruled
+-- out first: it has as many bytes as characters.
 --
 -- Rows marked removed stay indexed (the query filters on removed_at). The
 -- triggers keep both indexes current inside the sync's own transactions; an
