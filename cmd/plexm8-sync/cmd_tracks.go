@@ -20,7 +20,8 @@ func init() {
 runs. --search (or words after the flags) finds tracks whose title, artist or
 album contain words starting with those given, ignoring case and accents
 ("beyonce" finds "Beyoncé"), also in Chinese, Japanese, Korean or Thai titles,
-best matches first. --artist and --album keep tracks whose artist or album
+best matches first (past 5,000 matches: title matches first, then the others).
+--artist and --album keep tracks whose artist or album
 name contains those whole words; --playlist lists a playlist in its order.
 Without a search, tracks come by artist, album and track number.
 
