@@ -3,51 +3,77 @@ package main
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
+
+	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
 func init() {
 	register(&command{
 		name:    "sql",
-		args:    "QUERY",
+		args:    "[--json|--csv] QUERY",
 		summary: "run a read-only SQL query on the mirror (offline)",
-		help: `Runs one SQL statement against the mirror through a read-only connection and
-prints the result as aligned columns (NULL shown as NULL). It never writes and
-never blocks a running sync. The schema is documented in README.md; current
-rows are those with removed_at IS NULL.
+		help: `Runs one SQL statement against the mirror and prints the result as aligned
+columns (NULL shown as NULL), or with --json as an array of objects keyed by
+the result's column names, or with --csv as CSV with a header row. It never
+writes and never blocks a running sync: the connection is read-only, and
+SQLite refuses anything but reading (INSERT, UPDATE, DELETE, ATTACH,
+VACUUM INTO, CREATE, setting a PRAGMA), whatever the statement's wording.
+
+The schema is documented in README.md: the views current_tracks,
+current_albums, current_artists, current_playlists and playlist_tracks hold
+the current state; tables keep removed rows with removed_at set.
 
 Examples:
-  plexm8-sync sql "SELECT artist_title, count(*) FROM tracks WHERE removed_at IS NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
-  plexm8-sync sql "SELECT title, item_count FROM playlists WHERE removed_at IS NULL"`,
-		run: func(ctx context.Context, a *app, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("sql takes exactly one argument, the query (quote it)")
+  plexm8-sync sql "SELECT artist_title, count(*) FROM current_tracks GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
+  plexm8-sync sql "SELECT position, title, artist_title FROM playlist_tracks WHERE playlist_title = 'Road trip' ORDER BY position"
+  plexm8-sync sql --csv "SELECT * FROM current_albums" > albums.csv`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			var out outputFlags
+			out.define(fs)
+			return func(ctx context.Context, a *app, args []string) error {
+				// Flags may follow the query too.
+				args, err := interspersed(fs, args)
+				if err != nil {
+					return err
+				}
+				if len(args) != 1 {
+					return usageErrorf("sql takes exactly one argument, the query (quote it)")
+				}
+				f, err := out.format()
+				if err != nil {
+					return err
+				}
+				d, err := a.openDB(ctx, true)
+				if err != nil {
+					return err
+				}
+				defer d.Close()
+				return d.UserQuery(ctx, args[0], func(rows *sql.Rows) error {
+					return printRows(a.Stdout, rows, f, terminalWidth(a.Stdout))
+				})
 			}
-			d, err := a.openDB(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			return runSQL(ctx, a.Stdout, d.R(), args[0])
 		},
 	})
 }
 
-func runSQL(ctx context.Context, w io.Writer, r *sql.DB, q string) error {
-	rows, err := r.QueryContext(ctx, q)
-	if err != nil {
-		return fmt.Errorf("query: %w", err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
+// printRows writes a query's result in format f; a table ends with its row
+// count.
+func printRows(w io.Writer, rows *sql.Rows, f table.Format, width int) error {
+	names, err := rows.Columns()
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(cols, "\t"))
+	cols := make([]table.Column, len(names))
+	for i, n := range names {
+		cols[i] = table.Column{Key: n, Header: n, Flex: true}
+		if n == "" {
+			cols[i].Header = "?"
+		}
+	}
+	tw := table.New(w, cols, table.Options{Format: f, Width: width, Null: "NULL"})
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
@@ -58,27 +84,19 @@ func runSQL(ctx context.Context, w io.Writer, r *sql.DB, q string) error {
 		if err := rows.Scan(ptrs...); err != nil {
 			return err
 		}
-		cells := make([]string, len(cols))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case nil:
-				cells[i] = "NULL"
-			case []byte:
-				cells[i] = string(v)
-			default:
-				cells[i] = fmt.Sprint(v)
-			}
-			cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(cells[i])
+		if err := tw.Row(vals...); err != nil {
+			return err
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query: %w", err)
-	}
-	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "(%d rows)\n", n)
-	return nil
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if f == table.Text {
+		_, err = fmt.Fprintf(w, "(%d rows)\n", n)
+	}
+	return err
 }

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/plexm8/plexm8-sync/internal/table"
+)
+
+// outputFlags are the format flags every list command takes.
+type outputFlags struct{ json, csv bool }
+
+func (o *outputFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&o.json, "json", false, "print a JSON array of objects (stable keys, raw values) instead of a table")
+	fs.BoolVar(&o.csv, "csv", false, "print CSV with a header row (RFC 4180 quoting) instead of a table")
+}
+
+func (o outputFlags) format() (table.Format, error) {
+	switch {
+	case o.json && o.csv:
+		return 0, usageErrorf("--json and --csv exclude each other")
+	case o.json:
+		return table.JSON, nil
+	case o.csv:
+		return table.CSV, nil
+	}
+	return table.Text, nil
+}
+
+// newTable starts the output of a list command on stdout. A table is cut to
+// the terminal's width; written to a pipe or a file it is never cut.
+func (a *app) newTable(o outputFlags, cols []table.Column) (table.Writer, error) {
+	f, err := o.format()
+	if err != nil {
+		return nil, err
+	}
+	return table.New(a.Stdout, cols, table.Options{Format: f, Width: terminalWidth(a.Stdout)}), nil
+}
+
+// terminalWidth is w's width in cells when it is a terminal, else 0.
+func terminalWidth(w io.Writer) int {
+	if !isTerminal(w) {
+		return 0
+	}
+	if width, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil && width > 0 {
+		return width
+	}
+	return 80
+}
+
+// limitFlag defines --limit with the command's default.
+func limitFlag(fs *flag.FlagSet, p *int, def int, what string) {
+	fs.IntVar(p, "limit", def, "show at most `N` "+what+" (0: all)")
+}
+
+// checkLimit refuses a negative --limit.
+func checkLimit(n int) error {
+	if n < 0 {
+		return usageErrorf("--limit must be 0 (all) or more, not %d", n)
+	}
+	return nil
+}
+
+// moreThan asks for one row past the limit, to tell whether there were more.
+func moreThan(limit int) int {
+	if limit == 0 {
+		return 0
+	}
+	return limit + 1
+}
+
+// noteCut tells, on stderr (stdout stays data), that rows were left out.
+func (a *app) noteCut(n, limit int, what string) {
+	if limit > 0 && n > limit {
+		fmt.Fprintf(a.Stderr, "(showing the first %d %s; --limit 0 shows all)\n", limit, what)
+	}
+}
+
+// Values of sql.Null* types as table values: nil when absent.
+
+func nstr(v sql.NullString) any {
+	if v.Valid {
+		return v.String
+	}
+	return nil
+}
+
+func nint(v sql.NullInt64) any {
+	if v.Valid {
+		return v.Int64
+	}
+	return nil
+}
+
+func nbool(v sql.NullBool) any {
+	if v.Valid {
+		return v.Bool
+	}
+	return nil
+}
+
+// showDuration shows milliseconds as m:ss or h:mm:ss.
+func showDuration(v any) string {
+	ms, ok := v.(int64)
+	if !ok {
+		return ""
+	}
+	s := ms / 1000
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// showDate shows an epoch time as a local date.
+func showDate(v any) string {
+	t, ok := v.(int64)
+	if !ok {
+		return ""
+	}
+	return time.Unix(t, 0).Local().Format("2006-01-02")
+}
+
+func showYesNo(v any) string {
+	if b, ok := v.(bool); ok && b {
+		return "yes"
+	}
+	return ""
+}
+
+func showInt(v any) string {
+	if n, ok := v.(int64); ok {
+		return strconv.FormatInt(n, 10)
+	}
+	return ""
+}
+
+// showSize shows bytes in binary units.
+func showSize(v any) string {
+	n, ok := v.(int64)
+	if !ok {
+		return ""
+	}
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, units := float64(n)/unit, "KMGTPE"
+	i := 0
+	for f >= unit && i < len(units)-1 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, units[i])
+}
+
+// serverHeader is the SERVER column's header: shown only when the rows come
+// from more than one server.
+func serverHeader(ids []string) string {
+	for _, id := range ids[min(1, len(ids)):] {
+		if id != ids[0] {
+			return "SERVER"
+		}
+	}
+	return ""
+}
+
+// interspersed returns the arguments given after the flags, parsing flags that
+// follow them too: "tracks sigur ros --limit 5" means what it says, where
+// package flag alone would stop at "sigur".
+func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var words []string
+	for len(args) > 0 {
+		words = append(words, args[0])
+		if err := fs.Parse(args[1:]); err != nil {
+			return nil, usageErrorf("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+	}
+	return words, nil
+}
