@@ -84,7 +84,9 @@ func (f *Fake) logRequest(host, connName string, r *http.Request) func(func(*Req
 func (f *Fake) logged(host, connName string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		update := f.logRequest(host, connName, r)
-		sw := &statusWriter{ResponseWriter: w, set: func(code int) { update(func(q *Request) { q.Status = code }) }}
+		sw := &statusWriter{ResponseWriter: w,
+			set:  func(code int) { update(func(q *Request) { q.Status = code }) },
+			sent: func(n int64) { update(func(q *Request) { q.Bytes = n }) }}
 		defer func() {
 			if !sw.wrote {
 				sw.WriteHeader(http.StatusOK)
@@ -104,6 +106,7 @@ func (f *Fake) logged(host, connName string, next http.Handler) http.Handler {
 type statusWriter struct {
 	http.ResponseWriter
 	set     func(int)
+	sent    func(int64) // told the byte count before the bytes go out
 	wrote   bool
 	refused bool
 	bytes   int64
@@ -121,8 +124,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
+	// The log learns the count before the client can have the bytes, so a
+	// test reading the log after a response finds it there; a short write
+	// corrects it.
+	w.sent(w.bytes + int64(len(b)))
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	if n != len(b) {
+		w.sent(w.bytes)
+	}
 	return n, err
 }
 
