@@ -114,6 +114,11 @@ func printSummary(w io.Writer, r *sync.Result) {
 	}
 	fmt.Fprintf(w, "%s: %s sync %s in %s; %d requests, %d retries, %d unchanged skipped\n",
 		r.Server, kind, status, r.Duration.Round(time.Millisecond), r.Requests, r.Retries, r.Skipped)
+	// Which way each music section was reconciled, and why: a delta costs
+	// what changed, a complete listing what the section holds.
+	for _, p := range r.Plans {
+		fmt.Fprintf(w, "  section %q: %s (%s)\n", p.Section, p.Action, p.Reason)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\tadded\tupdated\tremoved\t")
 	for _, k := range []string{"artists", "albums", "tracks", "playlists", "playlist_items"} {

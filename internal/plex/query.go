@@ -1,6 +1,7 @@
 package plex
 
 import (
+	"maps"
 	"net/url"
 	"strconv"
 )
@@ -55,4 +56,31 @@ func AllPlaylists() Query {
 // fetched for playlists whose signals moved, so the extra bytes are rare.
 func PlaylistItems(ratingKey string) Query {
 	return Query{Path: "/playlists/" + url.PathEscape(ratingKey) + "/items", Params: url.Values{"includeGuids": {"1"}}}
+}
+
+// NewestFirst is q sorted by updatedAt, newest first (sort=updatedAt:desc is
+// documented, plex-api.md §6): paged until a watermark, it yields what
+// changed since.
+func NewestFirst(q Query) Query {
+	p := make(url.Values, len(q.Params)+1)
+	maps.Copy(p, q.Params)
+	p.Set("sort", "updatedAt:desc")
+	return Query{Path: q.Path, Params: p}
+}
+
+// AddedBetween narrows q to items added strictly after after and strictly
+// before before (nil: unbounded), with the documented addedAt>>= and
+// addedAt<<= filters (plex-api.md §6). Whether PMS compares strictly is not
+// documented: callers pass bounds no item is stamped with, so both readings
+// select the same items.
+func AddedBetween(q Query, after, before *int64) Query {
+	p := make(url.Values, len(q.Params)+2)
+	maps.Copy(p, q.Params)
+	if after != nil {
+		p.Set("addedAt>>", strconv.FormatInt(*after, 10))
+	}
+	if before != nil {
+		p.Set("addedAt<<", strconv.FormatInt(*before, 10))
+	}
+	return Query{Path: q.Path, Params: p}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -28,6 +29,10 @@ type Options struct {
 	// KeepVersions, above 0, prunes each playlist's history to its newest
 	// versions after the playlists of a server are synced; 0 keeps all.
 	KeepVersions int
+	// CompleteListings plans no delta: every section whose signals moved is
+	// listed whole, as before deltas existed. For tests of the complete
+	// listing, and an escape hatch should a server's stamps misbehave.
+	CompleteListings bool
 }
 
 // Progress receives the advance of long phases, for a bar or log lines.
@@ -102,6 +107,9 @@ type Result struct {
 	Paused      time.Duration
 	Duration    time.Duration
 	Problems    []error // parts that failed; the run is partial
+	// Plans says, per music section, whether the pass skipped it, ran a
+	// delta or listed it completely, and why.
+	Plans []Plan
 
 	// mu guards Problems and Skipped while sections and playlists are
 	// synced side by side. Counts takes no lock of its own: the section
@@ -272,29 +280,104 @@ var sectionKinds = []struct {
 }
 
 // section reconciles one music section if its change signals moved since its
-// last complete reconcile (or always, when full). at is the server's time of
-// the sections listing sec comes from. It reports whether it tried: even a
+// last complete reconcile (or always, when full): by a delta when the
+// planner can, else by a complete listing. at is the server's time of the
+// sections listing sec comes from. It reports whether it tried: even a
 // failed attempt may have written rows.
 func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, at time.Time, full bool, r *Result) (bool, error) {
-	serverID := srv.Resource().ClientIdentifier
-	key := sec.Key.V
 	sig, counts, err := s.signature(ctx, srv, sec, at)
 	if err != nil {
 		return true, err // unknown: assume it changed
 	}
-	scope := db.SectionScope(key)
-	if !full {
-		old, err := s.db.State(ctx, serverID, scope)
-		if err != nil {
+	plan, old, err := s.plan(ctx, srv, sec, sig, counts, full)
+	if err != nil {
+		return true, err
+	}
+	if plan.Action == PlanDelta {
+		err := s.delta(ctx, srv, sec, sig, counts, old, r)
+		if !errors.Is(err, errFallBack) {
+			s.planned(r, plan)
 			return true, err
 		}
-		if sig.matches(old) {
-			r.skip()
-			s.o.Logger.Debug("section unchanged", "section", sec.Title.V)
-			return false, nil
-		}
+		plan = Plan{Section: plan.Section, Key: plan.Key, Action: PlanComplete,
+			Reason: "delta fell back: " + strings.TrimPrefix(err.Error(), errFallBack.Error()+": ")}
+	}
+	s.planned(r, plan)
+	if plan.Action == PlanSkip {
+		r.skip()
+		return false, nil
 	}
 	return true, s.reconcile(ctx, srv, sec, sig, counts, r)
+}
+
+// plan decides between skipping the section, a delta and a complete
+// listing, and says why; for a delta it returns the stored probes.
+func (s *Syncer) plan(ctx context.Context, srv *plex.Server, sec plex.Section, sig signature, counts [3]int, full bool) (Plan, [3]probed, error) {
+	p := Plan{Section: sec.Title.V, Key: sec.Key.V, Action: PlanComplete}
+	var none [3]probed
+	if full {
+		p.Reason = "full pass"
+		return p, none, nil
+	}
+	serverID := srv.Resource().ClientIdentifier
+	old, err := s.db.State(ctx, serverID, db.SectionScope(sec.Key.V))
+	if err != nil {
+		return p, none, err
+	}
+	if sig.matches(old) {
+		p.Action, p.Reason = PlanSkip, "signals unchanged"
+		return p, none, nil
+	}
+	if old == "" {
+		p.Reason = "never reconciled"
+		return p, none, nil
+	}
+	if s.o.CompleteListings {
+		p.Reason = "deltas are switched off"
+		return p, none, nil
+	}
+	stored, ok := storedProbes(old)
+	if !ok {
+		p.Reason = "no watermark stored"
+		return p, none, nil
+	}
+	has, err := s.db.HasCurrent(ctx, serverID, sec.Key.V)
+	if err != nil {
+		return p, none, err
+	}
+	switch {
+	case !has:
+		p.Reason = "the mirror holds none of it (a load is cheapest)"
+		return p, none, nil
+	case counts == [3]int{}:
+		p.Reason = "the server holds none of it"
+		return p, none, nil
+	}
+	p.Action = PlanDelta
+	var moved []string
+	for i, k := range sectionKinds {
+		if d := counts[i] - stored[i].count; d != 0 {
+			moved = append(moved, fmt.Sprintf("%s %+d", k.name, d))
+		}
+	}
+	if len(moved) == 0 {
+		p.Reason = "signals moved, counts did not"
+	} else {
+		p.Reason = "counts moved: " + strings.Join(moved, ", ")
+	}
+	return p, stored, nil
+}
+
+// planned records and logs what the planner chose for a section.
+func (s *Syncer) planned(r *Result, p Plan) {
+	r.mu.Lock()
+	r.Plans = append(r.Plans, p)
+	r.mu.Unlock()
+	level := slog.LevelInfo
+	if p.Action == PlanSkip {
+		level = slog.LevelDebug
+	}
+	s.o.Logger.Log(context.Background(), level, "section plan", "section", p.Section, "plan", p.Action, "reason", p.Reason)
 }
 
 // reconcile lists a section whole and, if the listing was complete and

@@ -20,6 +20,14 @@ var smallLib = plextest.Options{Tracks: 240, SharedTracks: 30}
 
 func opts() msync.Options { return msync.Options{PageSize: 37, Concurrency: 3, BatchRows: 100} }
 
+// completeOpts are opts for tests of the complete listing: they fault its
+// later pages, which a delta would not ask for.
+func completeOpts() msync.Options {
+	o := opts()
+	o.CompleteListings = true
+	return o
+}
+
 func TestFullSyncEqualsFake(t *testing.T) {
 	t.Parallel()
 	for _, seed := range []int64{1, 2, 3} {
@@ -158,7 +166,7 @@ func laterTrackPages(r *http.Request) bool {
 
 func TestFailedPageRemovesNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, plextest.Options{Seed: 11, Tracks: 300}, opts())
+	e := newEnv(t, plextest.Options{Seed: 11, Tracks: 300}, completeOpts())
 	e.sync(true, false)
 	s := e.fake.Owned()
 	s.RemoveTrack(s.Tracks("1")[20].RatingKey)
@@ -190,7 +198,7 @@ func TestFailedPageRemovesNothing(t *testing.T) {
 
 func TestDriftingTotalRemovesNothing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, plextest.Options{Seed: 12, Tracks: 300}, opts())
+	e := newEnv(t, plextest.Options{Seed: 12, Tracks: 300}, completeOpts())
 	e.sync(true, false)
 	s := e.fake.Owned()
 	victims := s.Tracks("1")
@@ -252,7 +260,7 @@ func TestFailedPlaylistKeepsItsItems(t *testing.T) {
 
 func TestCancelledRunLeavesLastGoodState(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, plextest.Options{Seed: 14, Tracks: 300}, opts())
+	e := newEnv(t, plextest.Options{Seed: 14, Tracks: 300}, completeOpts())
 	e.sync(true, false)
 	s := e.fake.Owned()
 	s.RemoveTrack(s.Tracks("1")[3].RatingKey)
@@ -331,7 +339,7 @@ func TestRemovedSectionMarksItsItemsRemoved(t *testing.T) {
 // section's stamps give it away: nothing may be marked removed.
 func TestSwapDuringListingRemovesNothing(t *testing.T) {
 	t.Parallel()
-	o := opts()
+	o := completeOpts()
 	o.Concurrency = 1 // pages in order, so the shift reliably hides an item
 	e := newEnv(t, plextest.Options{Seed: 23, Tracks: 300}, o)
 	e.sync(true, false)

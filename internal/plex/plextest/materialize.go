@@ -150,10 +150,10 @@ func (s *Server) generatedTrack(sec *section, t *trackRec, al *albumRec, ar *art
 	}
 	var artist, album string
 	if al != nil {
-		album = al.title
+		album = folder(al.title, al.dir)
 	}
 	if ar != nil {
-		artist = ar.title
+		artist = folder(ar.title, ar.dir)
 	}
 	out.Media = s.genMedia(t.rk, t.addedAt, dur, t.flags, fmt.Sprintf("/music/%s/%s/%02d - %s", pathName(artist), pathName(album), max(t.index, 0), pathName(title)))
 	if t.viewCount >= 0 {

@@ -1,9 +1,11 @@
 package plextest
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -68,13 +70,50 @@ func (s *Server) AddTrack(albumRatingKey, title string) string {
 	var rk int64
 	s.mutate(func(now int64) {
 		it := s.mustItem("AddTrack", albumRatingKey, typeAlbum)
-		rk = s.addTrack(it.sec, it.album, title, now)
+		rk = s.addTrack(it.sec, it.album, title, now, 0)
 		it.sec.touch(now, true)
 	})
 	return rkString(rk)
 }
 
-func (s *Server) addTrack(sec *section, al *albumRec, title string, now int64) int64 {
+// RestoreTrack puts back a track that was removed, under its old rating key,
+// at the end of an album: PMS keeps an item's key when a file it had lost
+// reappears before the trash is emptied. Its addedAt and updatedAt are now.
+// It panics when the key names an item.
+func (s *Server) RestoreTrack(ratingKey, albumRatingKey, title string) {
+	rk, err := strconv.ParseInt(ratingKey, 10, 64)
+	if err != nil {
+		panic("plextest: RestoreTrack: bad rating key " + ratingKey)
+	}
+	s.mutate(func(now int64) {
+		if _, ok := s.lookupKey(ratingKey); ok {
+			panic("plextest: RestoreTrack: " + ratingKey + " exists")
+		}
+		it := s.mustItem("RestoreTrack", albumRatingKey, typeAlbum)
+		s.addTrack(it.sec, it.album, title, now, rk)
+		it.sec.touch(now, true)
+	})
+}
+
+// AddArtist adds an artist without albums to a music section and returns
+// its rating key (an artist is seen once a scan finds its first album: add
+// one with AddAlbum).
+func (s *Server) AddArtist(sectionKey, title string) string {
+	var rk int64
+	s.mutate(func(now int64) {
+		sec := s.section(sectionKey)
+		if sec == nil {
+			panic("plextest: AddArtist: no section " + sectionKey)
+		}
+		rk = s.allocRK()
+		sec.artists = append(sec.artists, artistRec{rk: rk, title: title, titleSort: sortTitle(title), addedAt: now, updatedAt: now})
+		sec.touch(now, true)
+	})
+	return rkString(rk)
+}
+
+// addTrack adds a track to al under rk, or under a new key when rk is 0.
+func (s *Server) addTrack(sec *section, al *albumRec, title string, now int64, rk int64) int64 {
 	index := 0
 	for i := range sec.tracks {
 		t := &sec.tracks[i]
@@ -83,7 +122,9 @@ func (s *Server) addTrack(sec *section, al *albumRec, title string, now int64) i
 		}
 	}
 	index++
-	rk := s.allocRK()
+	if rk == 0 {
+		rk = s.allocRK()
+	}
 	dur := s.trackDuration(rk)
 	var artist string
 	if ar := sec.artist(al.artist); ar != nil {
@@ -100,7 +141,9 @@ func (s *Server) addTrack(sec *section, al *albumRec, title string, now int64) i
 		sec.ext = make(map[int64]*Track)
 	}
 	sec.ext[rk] = ext
-	sec.tracks = append(sec.tracks, trackRec{rk: rk, album: al.rk, addedAt: now, updatedAt: now,
+	// Records stay sorted by rating key; a restored key goes back in place.
+	at, _ := slices.BinarySearchFunc(sec.tracks, rk, func(t trackRec, k int64) int { return cmp.Compare(t.rk, k) })
+	sec.tracks = slices.Insert(sec.tracks, at, trackRec{rk: rk, album: al.rk, addedAt: now, updatedAt: now,
 		index: int16(min(index, 32767)), disc: 1, duration: int32(dur), viewCount: -1, skipCount: -1, rating: -1, flags: flagExt})
 	al.tracks++
 	al.updatedAt = now
@@ -122,7 +165,7 @@ func (s *Server) AddAlbum(artistRatingKey, title string, tracks int) string {
 		r := newRand(int64(s.seed), uint64(rk))
 		for range tracks {
 			al := it.sec.album(rk)
-			s.addTrack(it.sec, al, randomTitle(r), now)
+			s.addTrack(it.sec, al, randomTitle(r), now, 0)
 		}
 		it.sec.touch(now, true)
 	})
@@ -279,10 +322,12 @@ func metadataOnly(t Track) Track {
 
 // RenameArtist changes an artist's title (and titleSort). Albums and tracks
 // show the new name in later listings without their own updatedAt moving,
-// exactly like PMS.
+// exactly like PMS; files stay where they are, so file paths keep the old
+// folder name.
 func (s *Server) RenameArtist(ratingKey, title string) {
 	s.mutate(func(now int64) {
 		it := s.mustItem("RenameArtist", ratingKey, typeArtist)
+		it.artist.dir = folder(it.artist.title, it.artist.dir)
 		it.artist.title, it.artist.titleSort, it.artist.updatedAt = title, sortTitle(title), now
 		it.sec.touchEdit(now)
 	})
@@ -292,6 +337,7 @@ func (s *Server) RenameArtist(ratingKey, title string) {
 func (s *Server) RenameAlbum(ratingKey, title string) {
 	s.mutate(func(now int64) {
 		it := s.mustItem("RenameAlbum", ratingKey, typeAlbum)
+		it.album.dir = folder(it.album.title, it.album.dir)
 		it.album.title, it.album.titleSort, it.album.updatedAt = title, sortTitle(title), now
 		it.sec.touchEdit(now)
 	})

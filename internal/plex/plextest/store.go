@@ -41,6 +41,7 @@ type section struct {
 type artistRec struct {
 	rk                 int64
 	title, titleSort   string
+	dir                string // folder of its files when renamed since the scan; "" = title
 	summary            string // "" = absent
 	addedAt, updatedAt int64
 	albums             int32
@@ -50,8 +51,9 @@ type artistRec struct {
 type albumRec struct {
 	rk, artist         int64
 	title, titleSort   string
-	year               int16 // 0 = absent
-	month, day         uint8 // 0 = no originallyAvailableAt
+	dir                string // folder of its files when renamed since the scan; "" = title
+	year               int16  // 0 = absent
+	month, day         uint8  // 0 = no originallyAvailableAt
 	addedAt, updatedAt int64
 	tracks             int32
 	flags              uint8
@@ -211,4 +213,13 @@ func (s *Server) section(key string) *section {
 		}
 	}
 	return nil
+}
+
+// folder is where a record's files live: renaming an item in Plex edits its
+// metadata and leaves its files where they are.
+func folder(title, dir string) string {
+	if dir != "" {
+		return dir
+	}
+	return title
 }
