@@ -90,11 +90,6 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 		}
 		changed[i] = keys
 	}
-	if len(changed[0])+len(changed[1]) > 0 {
-		if err := s.rederive(ctx, serverID, changed[0], changed[1], r); err != nil {
-			return err
-		}
-	}
 	if err := s.db.StartListing(ctx, db.KindArtist, db.KindAlbum, db.KindTrack); err != nil {
 		return err
 	}
@@ -130,6 +125,13 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 			return fallBack("the mirror holds %d current %s after the delta, the server %d", n, k.name, counts[i])
 		}
 	}
+	// Renamed parents' values are carried down only now, to the children
+	// still current: a child removed in this pass keeps the values it had
+	// when last listed, as it does after a complete listing.
+	albumChanges, trackChanges, err := tx.Rederive(ctx, serverID, changed[0], changed[1])
+	if err != nil {
+		return err
+	}
 	// The counts the removals were proven against are this pass's: if the
 	// section's stamps moved meanwhile, an addition could hide a removal.
 	if err := s.unchangedSince(ctx, srv, sec); err != nil {
@@ -143,6 +145,12 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 	}
 	for i, k := range sectionKinds {
 		r.counts(k.kind).Removed += removed[i]
+	}
+	for _, c := range albumChanges {
+		r.counts(db.KindAlbum).add(c)
+	}
+	for _, c := range trackChanges {
+		r.counts(db.KindTrack).add(c)
 	}
 	return nil
 }
@@ -202,29 +210,6 @@ func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, 
 }
 
 func (s *Syncer) idOf(srv *plex.Server) string { return srv.Resource().ClientIdentifier }
-
-// rederive carries changed parents' values down to their children.
-func (s *Syncer) rederive(ctx context.Context, serverID string, artists, albums []string, r *Result) error {
-	tx, err := s.db.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	al, tr, err := tx.Rederive(ctx, serverID, artists, albums)
-	if err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	for _, c := range al {
-		r.counts(db.KindAlbum).add(c)
-	}
-	for _, c := range tr {
-		r.counts(db.KindTrack).add(c)
-	}
-	return nil
-}
 
 // locateBudget is how many requests locating removals may cost before the
 // delta gives up: a tenth of what the complete listing it would fall back to

@@ -95,23 +95,6 @@ func (s *Server) RestoreTrack(ratingKey, albumRatingKey, title string) {
 	})
 }
 
-// AddArtist adds an artist without albums to a music section and returns
-// its rating key (an artist is seen once a scan finds its first album: add
-// one with AddAlbum).
-func (s *Server) AddArtist(sectionKey, title string) string {
-	var rk int64
-	s.mutate(func(now int64) {
-		sec := s.section(sectionKey)
-		if sec == nil {
-			panic("plextest: AddArtist: no section " + sectionKey)
-		}
-		rk = s.allocRK()
-		sec.artists = append(sec.artists, artistRec{rk: rk, title: title, titleSort: sortTitle(title), addedAt: now, updatedAt: now})
-		sec.touch(now, true)
-	})
-	return rkString(rk)
-}
-
 // addTrack adds a track to al under rk, or under a new key when rk is 0.
 func (s *Server) addTrack(sec *section, al *albumRec, title string, now int64, rk int64) int64 {
 	index := 0
