@@ -36,29 +36,36 @@ type Entry struct {
 // 64 bits that takes billions of distinct rows. An integer key keeps the
 // unique index small and its probes cheap.
 func snapshotHash(serverID, trackKey string, s *Snapshot) int64 {
-	h := sha256.New()
-	var n [8]byte
+	// One buffer and one Sum256 instead of a streaming hash fed field by
+	// field: the same bytes, so the same addresses as before, at a third of
+	// the cost (a first sync hashes every staged item).
+	n := len(serverID) + len(trackKey) + 11*9
+	for _, v := range [...]*sql.Null[string]{&s.GUID, &s.Guids, &s.Title, &s.Artist, &s.Album, &s.File} {
+		n += len(v.V)
+	}
+	b := make([]byte, 0, n)
+	text := func(v string) {
+		b = append(b, 's')
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(v)))
+		b = append(b, v...)
+	}
 	str := func(v sql.Null[string]) {
 		if !v.Valid {
-			h.Write([]byte{'n'})
+			b = append(b, 'n')
 			return
 		}
-		binary.LittleEndian.PutUint64(n[:], uint64(len(v.V)))
-		h.Write([]byte{'s'})
-		h.Write(n[:])
-		h.Write([]byte(v.V))
+		text(v.V)
 	}
 	num := func(v sql.Null[int64]) {
 		if !v.Valid {
-			h.Write([]byte{'n'})
+			b = append(b, 'n')
 			return
 		}
-		binary.LittleEndian.PutUint64(n[:], uint64(v.V))
-		h.Write([]byte{'i'})
-		h.Write(n[:])
+		b = append(b, 'i')
+		b = binary.LittleEndian.AppendUint64(b, uint64(v.V))
 	}
-	str(sql.Null[string]{V: serverID, Valid: true})
-	str(sql.Null[string]{V: trackKey, Valid: true})
+	text(serverID)
+	text(trackKey)
 	str(s.GUID)
 	str(s.Guids)
 	str(s.Title)
@@ -68,7 +75,7 @@ func snapshotHash(serverID, trackKey string, s *Snapshot) int64 {
 	num(s.DiscNumber)
 	num(s.DurationMS)
 	str(s.File)
-	sum := h.Sum(nil)
+	sum := sha256.Sum256(b)
 	return int64(binary.LittleEndian.Uint64(sum[:8]))
 }
 
@@ -192,6 +199,10 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 	if err != nil {
 		return false, err
 	}
+	if len(old) == 0 {
+		err := recordAllNew(ctx, tx, serverID, key, v, &meta, now)
+		return err == nil, err
+	}
 	staged, err := stagedEntries(ctx, tx, stageKey(serverID, key))
 	if err != nil {
 		return false, err
@@ -295,6 +306,45 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 	err = insertVersion(ctx, tx, serverID, key, now, versionRow{version: v, state: history.StatePresent, meta: &meta,
 		itemCount: len(staged), duration: dur, added: a.Added(), removed: a.Removed(), moved: a.Moved()})
 	return err == nil, err
+}
+
+// recordAllNew records version v of a playlist that has no open entries
+// (its first version, or one after every item was gone): every staged item
+// is a new entry. It is the bulk of a first sync's history, so nothing
+// passes through Go but the order keys: the descriptions and entries are
+// inserted from the stage by one statement each, in position order.
+func recordAllNew(ctx context.Context, tx *sql.Tx, serverID, key string, v int, meta *playlistMeta, now int64) error {
+	sk := stageKey(serverID, key)
+	var n int
+	var dur sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), sum(duration_ms) FROM temp.staged_items WHERE playlist = ?`, sk).
+		Scan(&n, &dur); err != nil {
+		return fmt.Errorf("read staged items of playlist %s: %w", key, err)
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO history_items (server_id, hash, track_rating_key, guid, guids,
+				title, artist, album, track_number, disc_number, duration_ms, file)
+			SELECT ?1, snap_hash, track_rating_key, guid, guids, title, artist, album,
+				track_number, disc_number, duration_ms, file
+			FROM temp.staged_items WHERE playlist = ?2 ORDER BY position
+			ON CONFLICT (hash) DO NOTHING`, serverID, sk); err != nil {
+			return fmt.Errorf("store item descriptions of playlist %s: %w", key, err)
+		}
+		// The keys are a JSON array: element i orders position i.
+		keys, err := json.Marshal(history.Between("", "", n))
+		if err != nil {
+			return fmt.Errorf("order keys of playlist %s: %w", key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO playlist_version_items (server_id, playlist_rating_key, sort_key,
+				first_version, playlist_item_id, item_id)
+			SELECT ?1, ?2, j.value, ?4, s.playlist_item_id, h.id
+			FROM json_each(?3) AS j CROSS JOIN temp.staged_items AS s ON s.playlist = ?5 AND s.position = j.key
+			JOIN history_items AS h ON h.hash = s.snap_hash`, serverID, key, string(keys), v, sk); err != nil {
+			return fmt.Errorf("store entries of playlist %s: %w", key, err)
+		}
+	}
+	return insertVersion(ctx, tx, serverID, key, now, versionRow{version: v, state: history.StatePresent, meta: meta,
+		itemCount: n, duration: dur, added: n})
 }
 
 func openEntries(ctx context.Context, tx *sql.Tx, serverID, key string) ([]openEntry, error) {
