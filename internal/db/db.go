@@ -123,6 +123,9 @@ func openWriter(ctx context.Context, path string, o Options) (_ *DB, err error) 
 	if err := closeInterruptedRuns(ctx, db.w); err != nil {
 		return nil, err
 	}
+	if err := db.drainSearchPending(ctx); err != nil {
+		return nil, err
+	}
 	if db.stmts, err = prepareMirror(ctx, db.w); err != nil {
 		return nil, err
 	}

@@ -82,6 +82,15 @@ func applyNext(ctx context.Context, w *sql.DB, fsys fs.FS, ms []migration) (int,
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return 0, fmt.Errorf("apply migration %s: %w", m.name, err)
 	}
+	// A migration that rewrites names (or backfills rows) enqueues them for
+	// search like any write; its own transaction indexes them.
+	if ok, err := hasSearchQueue(ctx, tx); err != nil {
+		return 0, fmt.Errorf("migration %s: %w", m.name, err)
+	} else if ok {
+		if err := drainSearch(ctx, tx); err != nil {
+			return 0, fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
 	// PRAGMA takes no bound parameters; both values are integers we format.
 	stamp := fmt.Sprintf("PRAGMA user_version = %d; PRAGMA application_id = %d", m.version, applicationID)
 	if _, err := tx.ExecContext(ctx, stamp); err != nil {

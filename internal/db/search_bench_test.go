@@ -3,14 +3,17 @@ package db_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
+	"github.com/plexm8/plexm8-sync/migrations"
 )
 
 // searchMix is the query mix of BenchmarkSearch: 100 searches as people
@@ -121,10 +124,51 @@ var searchTriggers = []string{"tracks_search_insert", "tracks_search_update", "t
 	"albums_search_insert", "albums_search_update", "albums_search_delete",
 	"artists_search_insert", "artists_search_update", "artists_search_delete"}
 
+// rowTriggers are the triggers of *_query.sql, which wrote the indexes row
+// by row before the search queue: the benchmarks put them back (index=row)
+// to compare with the queue in the same run.
+func rowTriggers(b *testing.B) []string {
+	names, err := fs.Glob(migrations.FS, "*_query.sql")
+	if err != nil || len(names) != 1 {
+		b.Fatalf("query migration: %v %v", names, err)
+	}
+	body, err := fs.ReadFile(migrations.FS, names[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := regexp.MustCompile(`(?s)CREATE TRIGGER .*?\nEND;`).FindAllString(string(body), -1)
+	if len(out) != len(searchTriggers) {
+		b.Fatalf("%s has %d triggers, want %d", names[0], len(out), len(searchTriggers))
+	}
+	return out
+}
+
+// setIndex makes a freshly opened mirror keep its search indexes as index
+// says: "on" (the queue, as shipped), "row" (the old row triggers) or "off"
+// (no triggers).
+func setIndex(b *testing.B, d *db.DB, index string, row []string) {
+	if index == "on" {
+		return
+	}
+	for _, tr := range searchTriggers {
+		if _, err := d.W().Exec("DROP TRIGGER " + tr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if index == "row" {
+		for _, tr := range row {
+			if _, err := d.W().Exec(tr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 // BenchmarkFullSyncSearchIndex is the first full sync of a 100k-track
-// library into an empty database with the search indexes kept (index=on)
-// and with their triggers dropped first (index=off), in one run so the two
-// compare on the same machine load. It reports throughput and the database
+// library into an empty database with the search indexes kept through the
+// queue (index=on), by the old row triggers (index=row) and with the
+// triggers dropped first (index=off), in one run so they compare on the
+// same machine load. It reports throughput and the database
 // size after a checkpoint.
 //
 //	go test -run '^$' -bench BenchmarkFullSyncSearchIndex -benchtime 3x ./internal/db/
@@ -135,7 +179,8 @@ func BenchmarkFullSyncSearchIndex(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	for _, index := range []string{"on", "off"} {
+	row := rowTriggers(b)
+	for _, index := range []string{"on", "row", "off"} {
 		b.Run("index="+index, func(b *testing.B) {
 			var size int64
 			var synced time.Duration
@@ -144,13 +189,7 @@ func BenchmarkFullSyncSearchIndex(b *testing.B) {
 				b.StopTimer()
 				path := filepath.Join(b.TempDir(), fmt.Sprintf("sync-%d.db", n))
 				m := attachMirror(b, f, path)
-				if index == "off" {
-					for _, tr := range searchTriggers {
-						if _, err := m.db.W().Exec("DROP TRIGGER " + tr); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
+				setIndex(b, m.db, index, row)
 				b.StartTimer()
 				start := time.Now()
 				if _, err := m.syncer.Server(context.Background(), m.servers[0], true); err != nil {
@@ -172,6 +211,42 @@ func BenchmarkFullSyncSearchIndex(b *testing.B) {
 			}
 			b.ReportMetric(float64(tracks*n)/synced.Seconds(), "tracks/s")
 			b.ReportMetric(float64(size)/float64(n)/(1<<20), "MiB")
+		})
+	}
+}
+
+// BenchmarkOneEditSyncSearchIndex is an incremental sync after one track's
+// title changed on a 100k-track mirror, with the indexes kept through the
+// queue, by the old row triggers, or not at all (see
+// BenchmarkFullSyncSearchIndex).
+//
+//	go test -run '^$' -bench BenchmarkOneEditSyncSearchIndex -benchtime 5x ./internal/db/
+func BenchmarkOneEditSyncSearchIndex(b *testing.B) {
+	const tracks = 100_000
+	row := rowTriggers(b)
+	for _, index := range []string{"on", "row", "off"} {
+		b.Run("index="+index, func(b *testing.B) {
+			m := newMirror(b, plextest.Options{Seed: 1, Tracks: tracks, SharedTracks: 10}, filepath.Join(b.TempDir(), "m.db"))
+			setIndex(b, m.db, index, row)
+			if _, err := m.syncer.Server(context.Background(), m.servers[0], true); err != nil {
+				b.Fatal(err)
+			}
+			s := m.fake.Owned()
+			rk := s.Tracks("1")[0].RatingKey
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				s.EditTrack(rk, func(t *plextest.Track) { t.Title = fmt.Sprintf("edit %d", i) })
+				i++
+				b.StartTimer()
+				r, err := m.syncer.Server(context.Background(), m.servers[0], false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Counts["tracks"].Updated != 1 {
+					b.Fatalf("updated %d tracks, want 1", r.Counts["tracks"].Updated)
+				}
+			}
 		})
 	}
 }

@@ -114,5 +114,11 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 			return fmt.Errorf("removed section %q: %w", k, err)
 		}
 	}
+	// Removal marks leave the names, which is all the indexes hold, so
+	// the queue is empty today; draining keeps that true should a trigger
+	// ever watch removed_at.
+	if err := drainSearch(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }

@@ -44,8 +44,14 @@ func (db *DB) BeginLoad(ctx context.Context) (*Tx, error) {
 // Rows is how many rows this transaction has written or probed.
 func (t *Tx) Rows() int { return t.rows }
 
-// Commit makes the batch durable.
+// Commit makes the batch durable, with the search indexes brought up to
+// date in the same transaction.
 func (t *Tx) Commit() error {
+	// The transaction is bound to Begin's context already: cancelling that
+	// fails these statements and rolls the batch back.
+	if err := drainSearch(context.Background(), t.tx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
 	if err := t.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
