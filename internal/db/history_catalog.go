@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
@@ -16,6 +17,15 @@ type Catalog struct {
 	ctx      context.Context
 	db       *DB
 	serverID string
+
+	// The guid and title lookups are built on first use, in one pass over
+	// the server's current tracks: the mirror keeps no index on either (it
+	// would slow every sync's track writes for a rare command), and one
+	// pass beats a scan per saved item.
+	once    sync.Once
+	loadErr error
+	byGUID  map[string][]string // guid → rating keys
+	byTitle map[string][]string // title folded as NOCASE folds it → rating keys
 }
 
 // Catalog returns the catalog of a server's current tracks; its lookups run
@@ -66,12 +76,72 @@ func (c *Catalog) ByKey(key string) (history.Track, bool, error) {
 
 // ByGUID returns the current tracks with the guid.
 func (c *Catalog) ByGUID(guid string) ([]history.Track, error) {
-	return c.query(`guid = ?`, guid)
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c.byKeys(c.byGUID[guid])
 }
 
-// ByTitle returns the current tracks titled title, ignoring case.
+// ByTitle returns the current tracks titled title, ignoring case (ASCII
+// letters only, as SQLite's NOCASE).
 func (c *Catalog) ByTitle(title string) ([]history.Track, error) {
-	return c.query(`title = ? COLLATE NOCASE`, title)
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c.byKeys(c.byTitle[foldASCII(title)])
+}
+
+func (c *Catalog) load() error {
+	c.once.Do(func() {
+		c.byGUID, c.byTitle = map[string][]string{}, map[string][]string{}
+		rows, err := c.db.R().QueryContext(c.ctx, `SELECT rating_key, guid, title FROM tracks WHERE server_id = ? AND removed_at IS NULL`, c.serverID)
+		if err != nil {
+			c.loadErr = fmt.Errorf("look up tracks: %w", err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var key string
+			var guid, title sql.NullString
+			if err := rows.Scan(&key, &guid, &title); err != nil {
+				c.loadErr = fmt.Errorf("look up tracks: %w", err)
+				return
+			}
+			if guid.Valid {
+				c.byGUID[guid.String] = append(c.byGUID[guid.String], key)
+			}
+			if title.Valid {
+				t := foldASCII(title.String)
+				c.byTitle[t] = append(c.byTitle[t], key)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			c.loadErr = fmt.Errorf("look up tracks: %w", err)
+		}
+	})
+	return c.loadErr
+}
+
+// byKeys reads the current tracks with the rating keys, through the
+// primary key.
+func (c *Catalog) byKeys(keys []string) ([]history.Track, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	kj, _ := json.Marshal(keys)
+	return c.query(`rating_key IN (SELECT value FROM json_each(?))`, string(kj))
+}
+
+// foldASCII lower-cases ASCII letters only, as SQLite's NOCASE collation
+// compares.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			b[i] = ch + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // ByMBIDs finds the tracks carrying any of the MusicBrainz ids, in one pass
