@@ -65,6 +65,29 @@ func (db *DB) HasCurrent(ctx context.Context, serverID, sectionKey string) (bool
 	return ok, nil
 }
 
+// UnseenPlaylists returns the server's current playlists the playlist
+// listing did not meet: the ones MarkUnseenRemoved would mark.
+func (db *DB) UnseenPlaylists(ctx context.Context, serverID string) ([]string, error) {
+	rows, err := db.W().QueryContext(ctx, `SELECT rating_key FROM playlists WHERE server_id = ? AND removed_at IS NULL
+		AND rating_key NOT IN (SELECT rating_key FROM temp.seen WHERE kind = ?) ORDER BY rating_key`, serverID, string(KindPlaylist))
+	if err != nil {
+		return nil, fmt.Errorf("find unlisted playlists: %w", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("find unlisted playlists: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find unlisted playlists: %w", err)
+	}
+	return keys, nil
+}
+
 // MarkUnseenRemoved sets removed_at on the section's current rows of kind
 // that the listing did not meet. Call it only after a complete and consistent
 // listing that tracked keys: it is the one place rows leave the mirror.

@@ -164,3 +164,18 @@ func smartRules(content, sectionKey string) (string, error) {
 	}
 	return prefix + url.PathEscape(sectionKey) + rest[slash:], nil
 }
+
+// Playlist fetches one playlist (GET /playlists/{id}). A playlist that does
+// not exist answers 404, which the error carries as ErrNotFound: the one
+// way to tell a deleted playlist from one a shifting listing did not meet.
+func (s *Server) Playlist(ctx context.Context, playlistKey string) (Metadata, error) {
+	mc, err := s.get(ctx, "/playlists/"+url.PathEscape(playlistKey))
+	if err != nil {
+		return Metadata{}, fmt.Errorf("get playlist %s: %w", playlistKey, err)
+	}
+	if len(mc.Metadata) == 0 {
+		return Metadata{}, fmt.Errorf("get playlist %s: %w", playlistKey,
+			&DecodeError{Method: http.MethodGet, URL: "/playlists/" + playlistKey, Err: errors.New("the answer holds no playlist")})
+	}
+	return mc.Metadata[0], nil
+}

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	gosync "sync"
 
@@ -116,6 +117,9 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 		}
 		err = distinct(n, total)
 	}
+	if err == nil {
+		err = s.confirmGone(ctx, srv, serverID)
+	}
 	if err != nil {
 		// Keep what was listed; without the whole list nothing is removed.
 		r.problem(fmt.Errorf("list playlists: %w", err))
@@ -141,6 +145,31 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 		counts.Removed += n
 	}
 	return jobs, waiting, nil
+}
+
+// confirmGone asks the server for each current playlist the listing did not
+// meet, before any is marked removed. A playlist deleted before a page
+// boundary and another created after it, between two pages, keep the total
+// and the distinct count right while a third slides back past the boundary
+// unseen: only the server's 404 tells a deleted playlist from a missed one.
+// Any playlist that still answers makes the listing inconsistent; any other
+// failure leaves the question open. Either way nothing is removed this pass.
+func (s *Syncer) confirmGone(ctx context.Context, srv *plex.Server, serverID string) error {
+	keys, err := s.db.UnseenPlaylists(ctx, serverID)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		_, err := srv.Playlist(ctx, k)
+		switch {
+		case errors.Is(err, plex.ErrNotFound):
+		case err == nil:
+			return fmt.Errorf("%w: playlist %s exists but the listing did not meet it (the playlists changed during the listing)", plex.ErrInconsistent, k)
+		default:
+			return fmt.Errorf("confirm playlist %s is gone: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // playlistPage is a page of the playlist listing and its rows.
