@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/table"
@@ -39,58 +36,29 @@ Examples:
 			limitFlag(fs, &f.Limit, 100, "albums")
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := interspersed(fs, args)
-				if err != nil {
+				if err := searchWords(fs, args, &f.Search); err != nil {
 					return err
 				}
-				if len(args) > 0 {
-					if f.Search != "" {
-						return usageErrorf("give the search either as --search or as words, not both")
-					}
-					f.Search = strings.Join(args, " ")
-				}
-				if err := checkLimit(f.Limit); err != nil {
-					return err
-				}
-				if _, err := out.format(); err != nil {
-					return err
-				}
-				return a.listAlbums(ctx, f, out)
+				return listRows(ctx, a, out, f.Limit, listing[db.AlbumInfo]{
+					what: "albums",
+					none: "(no albums match)",
+					fetch: func(ctx context.Context, d *db.DB, limit int) ([]db.AlbumInfo, error) {
+						f.Limit = limit
+						return d.Albums(ctx, f)
+					},
+					server:  func(r db.AlbumInfo) string { return r.ServerID },
+					columns: albumColumns,
+					row:     albumRow,
+				})
 			}
 		},
 	})
 }
 
-func (a *app) listAlbums(ctx context.Context, f db.AlbumFilter, out outputFlags) error {
-	d, err := a.openDB(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	limit := f.Limit
-	f.Limit = moreThan(limit)
-	albums, err := d.Albums(ctx, f)
-	if errors.Is(err, db.ErrNothingToSearch) {
-		return usageErrorf("%v", err)
-	}
-	if err != nil {
-		return err
-	}
-	if limit > 0 && len(albums) > limit {
-		defer a.noteCut(len(albums), limit, "albums")
-		albums = albums[:limit]
-	}
-	if len(albums) == 0 && !out.json && !out.csv {
-		fmt.Fprintln(a.Stdout, "(no albums match)")
-		return nil
-	}
-	ids := make([]string, len(albums))
-	for i, r := range albums {
-		ids[i] = r.ServerID
-	}
-	w, err := a.newTable(out, []table.Column{
+func albumColumns(server string) []table.Column {
+	return []table.Column{
 		{Key: "server_id"},
-		{Key: "server", Header: serverHeader(ids), Flex: true},
+		{Key: "server", Header: server, Flex: true},
 		{Key: "rating_key"},
 		{Key: "title", Header: "ALBUM", Flex: true},
 		{Key: "artist", Header: "ARTIST", Flex: true},
@@ -99,15 +67,10 @@ func (a *app) listAlbums(ctx context.Context, f db.AlbumFilter, out outputFlags)
 		{Key: "duration_ms", Header: "TIME", Right: true, Show: showDuration},
 		{Key: "added_at"},
 		{Key: "updated_at"},
-	})
-	if err != nil {
-		return err
 	}
-	for _, r := range albums {
-		if err := w.Row(r.ServerID, r.Server, r.RatingKey, nstr(r.Title), nstr(r.Artist), nint(r.Year), nint(r.Tracks),
-			nint(r.DurationMS), nint(r.AddedAt), nint(r.UpdatedAt)); err != nil {
-			return err
-		}
-	}
-	return w.Close()
+}
+
+func albumRow(r db.AlbumInfo) []any {
+	return []any{r.ServerID, r.Server, r.RatingKey, nstr(r.Title), nstr(r.Artist), nint(r.Year), nint(r.Tracks),
+		nint(r.DurationMS), nint(r.AddedAt), nint(r.UpdatedAt)}
 }

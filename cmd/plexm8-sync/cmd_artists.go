@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/table"
@@ -36,72 +33,38 @@ Examples:
 			limitFlag(fs, &f.Limit, 100, "artists")
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := interspersed(fs, args)
-				if err != nil {
+				if err := searchWords(fs, args, &f.Search); err != nil {
 					return err
 				}
-				if len(args) > 0 {
-					if f.Search != "" {
-						return usageErrorf("give the search either as --search or as words, not both")
-					}
-					f.Search = strings.Join(args, " ")
-				}
-				if err := checkLimit(f.Limit); err != nil {
-					return err
-				}
-				if _, err := out.format(); err != nil {
-					return err
-				}
-				return a.listArtists(ctx, f, out)
+				return listRows(ctx, a, out, f.Limit, listing[db.ArtistInfo]{
+					what: "artists",
+					none: "(no artists match)",
+					fetch: func(ctx context.Context, d *db.DB, limit int) ([]db.ArtistInfo, error) {
+						f.Limit = limit
+						return d.Artists(ctx, f)
+					},
+					server:  func(r db.ArtistInfo) string { return r.ServerID },
+					columns: artistColumns,
+					row:     artistRow,
+				})
 			}
 		},
 	})
 }
 
-func (a *app) listArtists(ctx context.Context, f db.ArtistFilter, out outputFlags) error {
-	d, err := a.openDB(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	limit := f.Limit
-	f.Limit = moreThan(limit)
-	artists, err := d.Artists(ctx, f)
-	if errors.Is(err, db.ErrNothingToSearch) {
-		return usageErrorf("%v", err)
-	}
-	if err != nil {
-		return err
-	}
-	if limit > 0 && len(artists) > limit {
-		defer a.noteCut(len(artists), limit, "artists")
-		artists = artists[:limit]
-	}
-	if len(artists) == 0 && !out.json && !out.csv {
-		fmt.Fprintln(a.Stdout, "(no artists match)")
-		return nil
-	}
-	ids := make([]string, len(artists))
-	for i, r := range artists {
-		ids[i] = r.ServerID
-	}
-	w, err := a.newTable(out, []table.Column{
+func artistColumns(server string) []table.Column {
+	return []table.Column{
 		{Key: "server_id"},
-		{Key: "server", Header: serverHeader(ids), Flex: true},
+		{Key: "server", Header: server, Flex: true},
 		{Key: "rating_key"},
 		{Key: "title", Header: "ARTIST", Flex: true},
 		{Key: "albums", Header: "ALBUMS", Right: true},
 		{Key: "tracks", Header: "TRACKS", Right: true},
 		{Key: "added_at"},
 		{Key: "updated_at"},
-	})
-	if err != nil {
-		return err
 	}
-	for _, r := range artists {
-		if err := w.Row(r.ServerID, r.Server, r.RatingKey, nstr(r.Title), r.Albums, r.Tracks, nint(r.AddedAt), nint(r.UpdatedAt)); err != nil {
-			return err
-		}
-	}
-	return w.Close()
+}
+
+func artistRow(r db.ArtistInfo) []any {
+	return []any{r.ServerID, r.Server, r.RatingKey, nstr(r.Title), r.Albums, r.Tracks, nint(r.AddedAt), nint(r.UpdatedAt)}
 }

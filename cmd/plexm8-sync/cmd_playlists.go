@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/table"
@@ -45,57 +44,25 @@ Examples:
 				default:
 					return usageErrorf("--type must be audio, video, photo or all, not %q", f.Type)
 				}
-				if err := checkLimit(f.Limit); err != nil {
-					return err
+				typ := ""
+				if f.Type == "" {
+					typ = "TYPE"
 				}
-				if _, err := out.format(); err != nil {
-					return err
-				}
-				return a.listPlaylists(ctx, f, out)
+				// The lead adds "versions kept" here once playlist history lands.
+				return listRows(ctx, a, out, f.Limit, listing[db.PlaylistInfo]{
+					what: "playlists",
+					none: "(no playlists)",
+					fetch: func(ctx context.Context, d *db.DB, limit int) ([]db.PlaylistInfo, error) {
+						f.Limit = limit
+						return d.Playlists(ctx, f)
+					},
+					server:  func(p db.PlaylistInfo) string { return p.ServerID },
+					columns: func(server string) []table.Column { return playlistColumns(server, typ) },
+					row:     playlistRow,
+				})
 			}
 		},
 	})
-}
-
-func (a *app) listPlaylists(ctx context.Context, f db.PlaylistFilter, out outputFlags) error {
-	d, err := a.openDB(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	limit := f.Limit
-	f.Limit = moreThan(limit)
-	pls, err := d.Playlists(ctx, f)
-	if err != nil {
-		return err
-	}
-	if limit > 0 && len(pls) > limit {
-		defer a.noteCut(len(pls), limit, "playlists")
-		pls = pls[:limit]
-	}
-	if len(pls) == 0 && !out.json && !out.csv {
-		fmt.Fprintln(a.Stdout, "(no playlists)")
-		return nil
-	}
-	ids := make([]string, len(pls))
-	for i, p := range pls {
-		ids[i] = p.ServerID
-	}
-	typ := ""
-	if f.Type == "" {
-		typ = "TYPE"
-	}
-	// The lead adds "versions kept" here once playlist history lands.
-	w, err := a.newTable(out, playlistColumns(serverHeader(ids), typ))
-	if err != nil {
-		return err
-	}
-	for _, p := range pls {
-		if err := w.Row(playlistRow(p)...); err != nil {
-			return err
-		}
-	}
-	return w.Close()
 }
 
 func playlistColumns(server, typ string) []table.Column {

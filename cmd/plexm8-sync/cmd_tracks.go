@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/table"
@@ -48,17 +45,7 @@ Examples:
 			limitFlag(fs, &f.Limit, 100, "tracks")
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := interspersed(fs, args)
-				if err != nil {
-					return err
-				}
-				if len(args) > 0 {
-					if f.Search != "" {
-						return usageErrorf("give the search either as --search or as words, not both")
-					}
-					f.Search = strings.Join(args, " ")
-				}
-				if err := checkLimit(f.Limit); err != nil {
+				if err := searchWords(fs, args, &f.Search); err != nil {
 					return err
 				}
 				return a.listTracks(ctx, f, out)
@@ -68,35 +55,6 @@ Examples:
 }
 
 func (a *app) listTracks(ctx context.Context, f db.TrackFilter, out outputFlags) error {
-	if _, err := out.format(); err != nil {
-		return err
-	}
-	d, err := a.openDB(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	limit := f.Limit
-	f.Limit = moreThan(limit)
-	tracks, err := d.Tracks(ctx, f)
-	if errors.Is(err, db.ErrNothingToSearch) {
-		return usageErrorf("%v", err)
-	}
-	if err != nil {
-		return err
-	}
-	if limit > 0 && len(tracks) > limit {
-		defer a.noteCut(len(tracks), limit, "tracks")
-		tracks = tracks[:limit]
-	}
-	if len(tracks) == 0 && !out.json && !out.csv {
-		fmt.Fprintln(a.Stdout, "(no tracks match)")
-		return nil
-	}
-	ids := make([]string, len(tracks))
-	for i, t := range tracks {
-		ids[i] = t.ServerID
-	}
 	pos, removed := "", ""
 	if f.Playlist != "" {
 		pos = "#"
@@ -104,35 +62,40 @@ func (a *app) listTracks(ctx context.Context, f db.TrackFilter, out outputFlags)
 	if f.Removed {
 		removed = "REMOVED"
 	}
-	w, err := a.newTable(out, []table.Column{
-		{Key: "server_id"},
-		{Key: "server", Header: serverHeader(ids), Flex: true},
-		{Key: "rating_key"},
-		{Key: "position", Header: pos, Right: true, Show: showInt},
-		{Key: "title", Header: "TITLE", Flex: true},
-		{Key: "artist", Header: "ARTIST", Flex: true},
-		{Key: "album", Header: "ALBUM", Flex: true},
-		{Key: "disc"},
-		{Key: "track", Header: "NO", Right: true, Show: showInt},
-		{Key: "year", Header: "YEAR", Right: true, Show: showInt},
-		{Key: "duration_ms", Header: "TIME", Right: true, Show: showDuration},
-		{Key: "added_at"},
-		{Key: "updated_at"},
-		{Key: "removed_at", Header: removed, Show: showDate},
+	return listRows(ctx, a, out, f.Limit, listing[db.TrackInfo]{
+		what: "tracks",
+		none: "(no tracks match)",
+		fetch: func(ctx context.Context, d *db.DB, limit int) ([]db.TrackInfo, error) {
+			f.Limit = limit
+			return d.Tracks(ctx, f)
+		},
+		server: func(t db.TrackInfo) string { return t.ServerID },
+		columns: func(server string) []table.Column {
+			return []table.Column{
+				{Key: "server_id"},
+				{Key: "server", Header: server, Flex: true},
+				{Key: "rating_key"},
+				{Key: "position", Header: pos, Right: true, Show: showInt},
+				{Key: "title", Header: "TITLE", Flex: true},
+				{Key: "artist", Header: "ARTIST", Flex: true},
+				{Key: "album", Header: "ALBUM", Flex: true},
+				{Key: "disc"},
+				{Key: "track", Header: "NO", Right: true, Show: showInt},
+				{Key: "year", Header: "YEAR", Right: true, Show: showInt},
+				{Key: "duration_ms", Header: "TIME", Right: true, Show: showDuration},
+				{Key: "added_at"},
+				{Key: "updated_at"},
+				{Key: "removed_at", Header: removed, Show: showDate},
+			}
+		},
+		row: func(t db.TrackInfo) []any {
+			// Position is shown from 1 in a table; JSON keeps the stored 0-based one.
+			p := nint(t.Position)
+			if !out.json && !out.csv && t.Position.Valid {
+				p = t.Position.Int64 + 1
+			}
+			return []any{t.ServerID, t.Server, t.RatingKey, p, nstr(t.Title), nstr(t.Artist), nstr(t.Album),
+				nint(t.Disc), nint(t.Track), nint(t.Year), nint(t.DurationMS), nint(t.AddedAt), nint(t.UpdatedAt), nint(t.RemovedAt)}
+		},
 	})
-	if err != nil {
-		return err
-	}
-	for _, t := range tracks {
-		// Position is shown from 1 in a table; JSON keeps the stored 0-based one.
-		p := nint(t.Position)
-		if !out.json && !out.csv && t.Position.Valid {
-			p = t.Position.Int64 + 1
-		}
-		if err := w.Row(t.ServerID, t.Server, t.RatingKey, p, nstr(t.Title), nstr(t.Artist), nstr(t.Album),
-			nint(t.Disc), nint(t.Track), nint(t.Year), nint(t.DurationMS), nint(t.AddedAt), nint(t.UpdatedAt), nint(t.RemovedAt)); err != nil {
-			return err
-		}
-	}
-	return w.Close()
 }
