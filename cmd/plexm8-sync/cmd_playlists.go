@@ -14,13 +14,15 @@ func init() {
 		args:    "[--server S] [--type audio|video|photo|all] [--limit N] [--json|--csv]",
 		summary: "list the playlists in the mirror (offline)",
 		help: `Lists the current playlists of the local mirror by title: how many items each
-holds, their total time, whether it is a smart playlist, and when Plex last
-changed it. No network, read-only, fine while a sync runs. See a playlist's
-tracks with 'plexm8-sync tracks --playlist TITLE'.
+holds, their total time, whether it is a smart playlist, when Plex last
+changed it, and how many versions of it the history keeps. No network,
+read-only, fine while a sync runs. See a playlist's tracks with
+'plexm8-sync tracks --playlist TITLE', its versions with
+'plexm8-sync history TITLE'.
 
 --json prints an array of objects with the keys server_id, server, rating_key,
-title, type, smart, items, duration_ms, added_at and updated_at; --csv the
-same columns.
+title, type, smart, items, duration_ms, added_at, updated_at and versions;
+--csv the same columns.
 
 Examples:
   plexm8-sync playlists
@@ -48,7 +50,6 @@ Examples:
 				if f.Type == "" {
 					typ = "TYPE"
 				}
-				// The lead adds "versions kept" here once playlist history lands.
 				return listRows(ctx, a, out, f.Limit, listing[db.PlaylistInfo]{
 					what: "playlists",
 					none: "(no playlists)",
@@ -77,10 +78,11 @@ func playlistColumns(server, typ string) []table.Column {
 		{Key: "duration_ms", Header: "TIME", Right: true, Show: showDuration},
 		{Key: "added_at"},
 		{Key: "updated_at", Header: "CHANGED", Show: showDate},
+		{Key: "versions", Header: "VERSIONS", Right: true, Show: showInt},
 	}
 }
 
 func playlistRow(p db.PlaylistInfo) []any {
 	return []any{p.ServerID, p.Server, p.RatingKey, nstr(p.Title), nstr(p.Type), nbool(p.Smart), nint(p.Items),
-		nint(p.DurationMS), nint(p.AddedAt), nint(p.UpdatedAt)}
+		nint(p.DurationMS), nint(p.AddedAt), nint(p.UpdatedAt), p.Versions}
 }

@@ -322,7 +322,7 @@ func TestListJSONAndCSVAgree(t *testing.T) {
 			"duration_ms", "added_at", "updated_at"},
 			count(func(s *plextest.Server, k string) int { return len(s.Albums(k)) })},
 		{[]string{"playlists"}, []string{"server_id", "server", "rating_key", "title", "type", "smart", "items", "duration_ms",
-			"added_at", "updated_at"}, audio},
+			"added_at", "updated_at", "versions"}, audio},
 		{[]string{"sql", "SELECT title, artist_title AS artist, duration_ms, NULL AS absent FROM current_tracks ORDER BY server_id, rating_key"},
 			[]string{"title", "artist", "duration_ms", "absent"},
 			count(func(s *plextest.Server, k string) int { return len(s.Tracks(k)) })},
@@ -413,8 +413,16 @@ func TestArtistsAlbumsPlaylistsStats(t *testing.T) {
 			unicode = p
 		}
 	}
-	if unicode == nil || unicode["items"] != float64(len(q.sc.tracks)) || unicode["smart"] != false || unicode["type"] != "audio" {
+	// One sync saw its items: version 1. A video playlist's items are not
+	// fetched, so it has no history.
+	if unicode == nil || unicode["items"] != float64(len(q.sc.tracks)) || unicode["smart"] != false || unicode["type"] != "audio" ||
+		unicode["versions"] != float64(1) {
 		t.Errorf("playlists: %v", unicode)
+	}
+	for _, p := range pls {
+		if p["type"] == "video" && p["versions"] != float64(0) {
+			t.Errorf("video playlist with history: %v", p)
+		}
 	}
 	if video := q.jsonRows(t, "playlists", "--type", "video"); len(video) == 0 || len(video) >= len(pls) {
 		t.Errorf("--type video: %d of %d", len(video), len(pls))
@@ -423,7 +431,7 @@ func TestArtistsAlbumsPlaylistsStats(t *testing.T) {
 		t.Errorf("--type films: exit %d", r.code)
 	}
 	out := q.ok(t, "playlists")
-	for _, want := range []string{"PLAYLIST", "ITEMS", "SMART", "CHANGED", "Unicode ✓", "Friend's Server"} {
+	for _, want := range []string{"PLAYLIST", "ITEMS", "SMART", "CHANGED", "VERSIONS", "Unicode ✓", "Friend's Server"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("playlists table lacks %q:\n%s", want, out)
 		}

@@ -431,6 +431,20 @@ type PlaylistInfo struct {
 	Smart                       sql.NullBool
 	Items, DurationMS           sql.NullInt64
 	AddedAt, UpdatedAt          sql.NullInt64
+	Versions                    int64 // history versions kept; 0 before the first sync that saw its items
+}
+
+// playlistInfoColumns is what PlaylistInfo is scanned from, with p the
+// playlists row and s its server. The version count is a lookup on
+// playlist_versions' key per playlist, not a pass over the whole history.
+const playlistInfoColumns = `p.server_id, s.name, p.rating_key, p.title, p.playlist_type, p.smart, p.item_count, p.duration_ms,
+	p.added_at, p.updated_at, (SELECT count(*) FROM playlist_versions v WHERE v.server_id = p.server_id AND v.playlist_rating_key = p.rating_key)`
+
+func scanPlaylistInfo(rows *sql.Rows) (PlaylistInfo, error) {
+	var p PlaylistInfo
+	err := rows.Scan(&p.ServerID, &p.Server, &p.RatingKey, &p.Title, &p.Type, &p.Smart, &p.Items, &p.DurationMS,
+		&p.AddedAt, &p.UpdatedAt, &p.Versions)
+	return p, err
 }
 
 // Playlists lists current playlists by title.
@@ -448,8 +462,7 @@ func (db *DB) Playlists(ctx context.Context, f PlaylistFilter) ([]PlaylistInfo, 
 		c, a := inList("p.server_id", servers)
 		q.and(c, a...)
 	}
-	stmt, args := q.sql(`p.server_id, s.name, p.rating_key, p.title, p.playlist_type, p.smart, p.item_count, p.duration_ms,
-		p.added_at, p.updated_at`, "p.title COLLATE NOCASE, s.name, p.rating_key", f.Limit)
+	stmt, args := q.sql(playlistInfoColumns, "p.title COLLATE NOCASE, s.name, p.rating_key", f.Limit)
 	rows, err := db.r.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list playlists: %w", err)
@@ -457,8 +470,8 @@ func (db *DB) Playlists(ctx context.Context, f PlaylistFilter) ([]PlaylistInfo, 
 	defer rows.Close()
 	var out []PlaylistInfo
 	for rows.Next() {
-		var p PlaylistInfo
-		if err := rows.Scan(&p.ServerID, &p.Server, &p.RatingKey, &p.Title, &p.Type, &p.Smart, &p.Items, &p.DurationMS, &p.AddedAt, &p.UpdatedAt); err != nil {
+		p, err := scanPlaylistInfo(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list playlists: %w", err)
 		}
 		out = append(out, p)

@@ -116,16 +116,15 @@ func (db *DB) Stats(ctx context.Context, since int64, top int) (*Stats, error) {
 		return nil, fmt.Errorf("count tracks by artist: %w", err)
 	}
 
-	rows, err = tx.QueryContext(ctx, `SELECT p.server_id, s.name, p.rating_key, p.title, p.playlist_type, p.smart, p.item_count, p.duration_ms,
-		p.added_at, p.updated_at FROM playlists p JOIN servers s ON s.id = p.server_id
+	rows, err = tx.QueryContext(ctx, `SELECT `+playlistInfoColumns+` FROM playlists p JOIN servers s ON s.id = p.server_id
 		WHERE p.removed_at IS NULL AND s.removed_at IS NULL ORDER BY p.item_count DESC, p.title COLLATE NOCASE LIMIT ?`, top)
 	if err != nil {
 		return nil, fmt.Errorf("find the largest playlists: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p PlaylistInfo
-		if err := rows.Scan(&p.ServerID, &p.Server, &p.RatingKey, &p.Title, &p.Type, &p.Smart, &p.Items, &p.DurationMS, &p.AddedAt, &p.UpdatedAt); err != nil {
+		p, err := scanPlaylistInfo(rows)
+		if err != nil {
 			return nil, fmt.Errorf("find the largest playlists: %w", err)
 		}
 		st.LargestPlaylists = append(st.LargestPlaylists, p)
