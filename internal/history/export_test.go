@@ -217,7 +217,7 @@ func TestFileNamesSafeAndStable(t *testing.T) {
 		"":                      "playlist [1]",
 		"..":                    "playlist [1]",
 		"../../etc/passwd":      ".._.._etc_passwd [1]",
-		"nul\x00byte":          "nul byte [1]",
+		"nul\x00byte":           "nul byte [1]",
 		"\x00lead\x00":          "lead [1]",
 		"con .txt":              "_con .txt [1]",
 		"COM0":                  "_COM0 [1]",
