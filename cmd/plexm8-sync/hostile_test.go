@@ -9,11 +9,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
@@ -231,5 +233,45 @@ func TestHostileNamesEndToEnd(t *testing.T) {
 	h.ok(t, "export", hostileSQL, "--format", "m3u8", "-o", target)
 	if b, err := os.ReadFile(target); err != nil || !bytes.Contains(b, []byte("./#not a comment.flac\n")) {
 		t.Errorf("export -o: %v\n%.500s", err, b)
+	}
+}
+
+// TestReadableCredentialsWarnCLI: sync keeps working with a credentials
+// file others can read and says, on stderr, how to fix it; status lists it
+// among its problems.
+func TestReadableCredentialsWarnCLI(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mode bits on Windows")
+	}
+	f, err := plextest.Start(plextest.Options{Seed: 4, Tracks: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	dir := t.TempDir()
+	cfg := writeRunConfig(t, dir, f, "")
+	saveToken(t, dir, f.AccountToken())
+	path := account.Path(dir)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PLEXM8_CONFIG": cfg, "HOME": dir}
+	fix := "run 'chmod 600 " + path + "'"
+	r := run(t, env, "sync")
+	if r.code != 0 || !strings.Contains(r.stderr, fix) {
+		t.Fatalf("sync with a 0644 credentials file: exit %d, want 0 and %q on stderr:\n%s", r.code, fix, r.stderr)
+	}
+	if strings.Contains(r.stderr, f.AccountToken()) {
+		t.Fatal("the warning shows the token")
+	}
+	r = run(t, env, "status", "--json")
+	if !strings.Contains(r.stdout, "chmod 600 "+path) {
+		t.Errorf("status does not list the problem (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, env, "sync"); r.code != 0 || strings.Contains(r.stderr, "chmod") {
+		t.Errorf("after the fix: exit %d\n%s", r.code, r.stderr)
 	}
 }
