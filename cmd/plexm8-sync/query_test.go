@@ -12,9 +12,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
-	gosync "sync"
 	"unicode"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
