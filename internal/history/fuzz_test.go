@@ -55,7 +55,7 @@ func FuzzExportWriters(f *testing.F) {
 	f.Add(a.Version.Title, a.Items[0].Artist, a.Items[1].Album, a.Items[1].File, a.RatingKey, int64(241500))
 	f.Add("'; DROP TABLE tracks; --", `"quoted" %_\`, "a\x00b", "#EXTINF:1,x\r\n#PLEXM8:{}", "../../etc", int64(-1))
 	f.Add("\xff\xfe\xed\xa0\x80", "\u2028\u2029\u0085", "\r\n\r", "\\\\nas\\share\\x.flac", "1/2", int64(0))
-	f.Add(strings.Repeat("é", 5000), "]]><!--", "<&>", "C:\\Music\\a\x7f.mp3", "", int64(1<<62))
+	f.Add(strings.Repeat("é", 300), "]]><!--", "<&>", "C:\\Music\\a\x7f.mp3", "", int64(1<<62))
 	f.Fuzz(func(t *testing.T, title, artist, album, file, key string, dur int64) {
 		e := fuzzExport(title, artist, album, file, key, dur)
 		out := map[string][]byte{}
