@@ -181,7 +181,7 @@ func (a *app) connectServer(ctx context.Context, id string) (*plex.Server, error
 	if err != nil {
 		return nil, err
 	}
-	tok, err := token(cfg)
+	tok, err := a.token(cfg)
 	if err != nil {
 		return nil, err
 	}

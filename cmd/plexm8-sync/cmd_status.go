@@ -289,6 +289,9 @@ func tokenStatus(ts *db.TokenState, cfg *config.Config, problems *[]string) (tok
 	switch {
 	case err == nil:
 		tr.Source, tr.State = "credentials", "unchecked"
+		if creds.Warning != "" {
+			*problems = append(*problems, creds.Warning)
+		}
 		tr.SignedInAt = unixTime(creds.SavedAt.Unix())
 		username = creds.Username
 	case !errors.Is(err, account.ErrNotSignedIn):

@@ -57,7 +57,7 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := token(cfg)
+	tok, err := a.token(cfg)
 	if err != nil {
 		return err
 	}

@@ -44,14 +44,18 @@ func (a *app) newPlexClient(cfg *config.Config) (*plex.Client, error) {
 	return c, nil
 }
 
-// token is PLEXM8_TOKEN when set, else the stored credentials.
-func token(cfg *config.Config) (secret.Value, error) {
+// token is PLEXM8_TOKEN when set, else the stored credentials (with a
+// warning on the log when their file is readable by others).
+func (a *app) token(cfg *config.Config) (secret.Value, error) {
 	if !cfg.Token.IsZero() {
 		return cfg.Token, nil
 	}
 	c, err := account.Load(cfg.StateDir)
 	if err != nil {
 		return secret.Value{}, err
+	}
+	if c.Warning != "" {
+		a.Logger().Warn(c.Warning)
 	}
 	return c.Token, nil
 }

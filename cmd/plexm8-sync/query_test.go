@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
@@ -11,10 +12,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 	"unicode"
 
+	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
 
@@ -553,17 +556,41 @@ func TestSQLRefusesWrites(t *testing.T) {
 	}
 }
 
-// TestQueriesWhileSyncWrites runs queries in a loop while a full sync
-// rewrites every track (all artists renamed): each must answer, none may see
-// SQLITE_BUSY, and afterwards the search knows the new names only.
+// TestQueriesWhileSyncWrites runs readers in a loop while syncs write: a
+// full sync that rewrites every track (all artists renamed), then
+// incremental syncs of further changes (new tracks, a renamed and a
+// reordered playlist). Two readers run the CLI's queries, a third keeps one
+// read-only DB open and reads history through it, as a long-lived reader
+// would; every read must answer, none may see SQLITE_BUSY, and afterwards
+// the search knows the new names only.
 func TestQueriesWhileSyncWrites(t *testing.T) {
 	q := newQueryEnv(t, plextest.Options{Seed: 5, Tracks: 500})
 	s := q.fake.Owned()
 	for i, a := range s.Artists("1") {
 		s.RenameArtist(a.RatingKey, fmt.Sprintf("Renamed Zyxw %d", i))
 	}
-	done := make(chan result)
-	go func() { done <- run(t, q.env, "sync", "--full") }()
+	const incremental = 3
+	done := make(chan struct{})
+	syncErr := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for i := 0; i <= incremental; i++ {
+			args := []string{"sync"}
+			if i == 0 {
+				args = append(args, "--full")
+			} else {
+				al := s.Albums("1")[i]
+				s.AddTrack(al.RatingKey, fmt.Sprintf("Added Zyxw %d", i))
+				ps := s.Playlists()
+				s.RenamePlaylist(ps[0].RatingKey, fmt.Sprintf("Renamed playlist %d", i))
+				s.MovePlaylistItem(ps[1].RatingKey, 0, 1)
+			}
+			if r := run(t, q.env, args...); r.code != 0 {
+				syncErr <- fmt.Errorf("%q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+				return
+			}
+		}
+	}()
 	queries := [][]string{
 		{"tracks", "--search", "love", "--json"},
 		{"tracks", "--search", "zyxw", "--limit", "5"},
@@ -571,34 +598,62 @@ func TestQueriesWhileSyncWrites(t *testing.T) {
 		{"stats", "--json"},
 		{"sql", "SELECT count(*) FROM current_tracks"},
 		{"playlists"},
+		{"history", "--json"},
+		{"tracks", "--playlist", "Unicode ✓", "--json"},
 	}
-	var sr result
-	n := 0
-loop:
-	for {
-		// A dozen queries make the point; more would only slow the sync.
-		if n == 12 {
-			sr = <-done
-			break
-		}
+	stopped := func() bool {
 		select {
-		case sr = <-done:
-			break loop
+		case <-done:
+			return true
 		default:
+			return false
 		}
-		args := queries[n%len(queries)]
-		r := run(t, q.env, args...)
-		if r.code != 0 || strings.Contains(r.stderr, "busy") || strings.Contains(r.stderr, "locked") {
-			t.Fatalf("%q during a sync: exit %d %q", args, r.code, r.stderr)
+	}
+	counts := make([]int, 3)
+	var wg gosync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for n := w; !stopped(); n++ {
+				args := queries[n%len(queries)]
+				r := run(t, q.env, args...)
+				if r.code != 0 || strings.Contains(r.stderr, "busy") || strings.Contains(r.stderr, "locked") {
+					t.Errorf("%q during a sync: exit %d %q", args, r.code, r.stderr)
+					return
+				}
+				counts[w]++
+			}
+		})
+	}
+	wg.Go(func() {
+		d, err := db.Open(context.Background(), q.db, db.Options{ReadOnly: true})
+		if err != nil {
+			t.Error(err)
+			return
 		}
-		n++
+		defer d.Close()
+		for !stopped() {
+			ps, err := d.HistoryPlaylists(context.Background(), "")
+			if err == nil && len(ps) > 0 {
+				_, err = d.VersionItems(context.Background(), ps[0].ServerID, ps[0].RatingKey, ps[0].Latest)
+			}
+			if err != nil {
+				t.Errorf("history read during a sync: %v", err)
+				return
+			}
+			counts[2]++
+		}
+	})
+	wg.Wait()
+	select {
+	case err := <-syncErr:
+		t.Fatal(err)
+	default:
 	}
-	if sr.code != 0 {
-		t.Fatalf("sync: exit %d\n%s%s", sr.code, sr.stdout, sr.stderr)
-	}
-	t.Logf("%d queries answered during the sync", n)
-	if n == 0 {
-		t.Fatal("no query ran during the sync")
+	t.Logf("reads answered during %d syncs: %v", incremental+1, counts)
+	for i, n := range counts {
+		if n == 0 {
+			t.Errorf("reader %d read nothing during the syncs", i)
+		}
 	}
 	rows := q.jsonRows(t, "tracks", "--search", "zyxw", "--server", "Home Server", "--limit", "0")
 	if want := len(s.Tracks("1")); len(rows) != want {

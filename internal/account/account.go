@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/secret"
@@ -23,6 +25,9 @@ type Credentials struct {
 	Token    secret.Value
 	Username string
 	SavedAt  time.Time
+	// Warning is what to do about the file, "" when nothing: its mode lets
+	// other users read the token (see ModeWarning).
+	Warning string
 }
 
 // fileName is the credentials file inside the state directory.
@@ -40,19 +45,46 @@ type onDisk struct {
 func Path(stateDir string) string { return filepath.Join(stateDir, fileName) }
 
 // Load reads the stored credentials; ErrNotSignedIn when there are none.
+//
+// A file other users can read is used all the same, with Warning set: the
+// token is exposed already, refusing would not take that back, and it
+// would stop the syncs (and so the playlist history) until someone
+// noticed. The caller shows the warning where the user looks.
 func Load(stateDir string) (Credentials, error) {
-	b, err := os.ReadFile(Path(stateDir))
+	path := Path(stateDir)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Credentials{}, ErrNotSignedIn
 	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("read credentials: %w", err)
 	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return Credentials{}, fmt.Errorf("read credentials: %w", err)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return Credentials{}, fmt.Errorf("read credentials: %w", err)
+	}
 	var d onDisk
 	if err := json.Unmarshal(b, &d); err != nil || d.Token == "" {
-		return Credentials{}, fmt.Errorf("credentials file %s is damaged: run 'plexm8-sync login' to replace it", Path(stateDir))
+		return Credentials{}, fmt.Errorf("credentials file %s is damaged: run 'plexm8-sync login' to replace it", path)
 	}
-	return Credentials{Token: secret.New(d.Token), Username: d.Username, SavedAt: d.SavedAt}, nil
+	return Credentials{Token: secret.New(d.Token), Username: d.Username, SavedAt: d.SavedAt, Warning: ModeWarning(path, info.Mode())}, nil
+}
+
+// ModeWarning says what to do when a file holding the token, at path with
+// mode, can be read or changed by users other than its owner; "" when it
+// cannot. Windows has no such mode bits (the ACL of the state directory
+// decides), so there it is always "".
+func ModeWarning(path string, mode fs.FileMode) string {
+	if runtime.GOOS == "windows" || mode.Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("credentials file %s holds the Plex token but other users can read it (mode %04o, want 0600): run 'chmod 600 %s'; if someone else may have read it, also run 'plexm8-sync login' for a new token",
+		path, mode.Perm(), path)
 }
 
 // Save writes c atomically: a crash leaves the old file or the new one.

@@ -27,18 +27,16 @@ func Load(path string, explicit bool, getenv func(string) string) (*Config, erro
 }
 
 func load(p platform, path string, explicit bool) (*Config, error) {
-	c := baseDefaults(p)
-	ps := newProblems()
-
+	var data []byte
 	if path != "" {
 		if expanded, ok := p.expandHome(path); ok {
 			path = expanded
 		}
-		data, err := os.ReadFile(path)
+		var err error
+		data, err = os.ReadFile(path)
 		switch {
 		case err == nil:
-			c.Path = path
-			decode(data, c, ps)
+			return parse(p, path, data)
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			// The default location is optional: defaults apply.
 		case errors.Is(err, fs.ErrNotExist):
@@ -48,7 +46,18 @@ func load(p platform, path string, explicit bool) (*Config, error) {
 			return nil, fmt.Errorf("read config file %q: %w", path, err)
 		}
 	}
+	return parse(p, "", nil)
+}
 
+// parse makes the configuration from the contents of the file at path
+// ("" and nil data: no file), the environment and the defaults.
+func parse(p platform, path string, data []byte) (*Config, error) {
+	c := baseDefaults(p)
+	ps := newProblems()
+	if path != "" {
+		c.Path = path
+		decode(data, c, ps)
+	}
 	c.applyEnv(p, ps)
 	c.applyDefaults(p, ps)
 	c.validate(ps)

@@ -63,8 +63,9 @@ type Daemon struct {
 	// impl holds each job's work; tests replace entries before Run.
 	impl map[string]JobFunc
 
-	mu  sync.Mutex
-	cfg *config.Config
+	mu          sync.Mutex
+	cfg         *config.Config
+	credWarning string // the last credentials warning logged
 }
 
 // New wires the jobs. ctx bounds every run; cancel it (or call Stop) to
@@ -192,7 +193,20 @@ func (d *Daemon) loadToken() (secret.Value, string, error) {
 	if err != nil {
 		return secret.Value{}, "", err
 	}
+	d.warnCredentials(c.Warning)
 	return c.Token, c.Username, nil
+}
+
+// warnCredentials logs a problem with the credentials file once, not at
+// every token check, and again if it comes back after a fix.
+func (d *Daemon) warnCredentials(w string) {
+	d.mu.Lock()
+	changed := w != d.credWarning
+	d.credWarning = w
+	d.mu.Unlock()
+	if changed && w != "" {
+		d.log.Warn(w)
+	}
 }
 
 func (d *Daemon) validateToken(ctx context.Context) Outcome {

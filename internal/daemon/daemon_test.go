@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -578,4 +579,41 @@ func TestHealthDuringTheFirstSync(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// TestReadableCredentialsWarnOnce: the daemon keeps working with a
+// credentials file others can read, says so once (not at every token
+// check), and again if the file becomes readable again after a fix.
+func TestReadableCredentialsWarnOnce(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mode bits on Windows")
+	}
+	e := newFakeEnv(t)
+	path := account.Path(e.cfg.StateDir)
+	chmod := func(m os.FileMode) {
+		if err := os.Chmod(path, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	warnings := func() int { return strings.Count(e.logs.String(), "chmod 600 "+path) }
+	chmod(0o644)
+	for range 3 {
+		e.dm.sched.RunNow(JobValidateToken)
+	}
+	if st := e.tokenState(t); st.State != tokenOK {
+		t.Fatalf("token state %+v: a readable file must still be used", st)
+	}
+	if n := warnings(); n != 1 {
+		t.Fatalf("%d warnings after three checks, want 1:\n%s", n, e.logs)
+	}
+	if !strings.Contains(e.logs.String(), "level=WARN") {
+		t.Errorf("the warning is not at WARN level:\n%s", e.logs)
+	}
+	chmod(0o600)
+	e.dm.sched.RunNow(JobValidateToken)
+	chmod(0o640)
+	e.dm.sched.RunNow(JobValidateToken)
+	if n := warnings(); n != 2 {
+		t.Fatalf("%d warnings, want a second one once the file is readable again:\n%s", n, e.logs)
+	}
 }

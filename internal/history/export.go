@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Export is what an export file holds: one version of a playlist.
@@ -61,6 +62,17 @@ func oneLine(s string) string {
 	}, s)
 }
 
+// validUTF8 replaces each byte that is not UTF-8 with U+FFFD, as the JSON
+// and XML encoders do, so every format carries the same text. Names from a
+// server are valid already (the client decodes them from JSON); this is for
+// whatever else reaches a writer.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string([]rune(s))
+}
+
 // m3uIDs is the comment line M3U8 exports carry per item so a file can be
 // matched back to tracks: "#PLEXM8:" and this object as JSON.
 type m3uIDs struct {
@@ -97,10 +109,15 @@ func WriteM3U8(w io.Writer, e *Export) error {
 		}
 		fmt.Fprintf(bw, "%s%s\n#EXTINF:%d,%s - %s\n", M3UPrefix, ids, secs, oneLine(it.Artist), oneLine(it.Title))
 		loc := oneLine(it.File)
-		if loc == "" {
+		switch {
+		case loc == "":
 			// A path is what players need; without one, the line still
 			// has to be there for the entry to count.
-			loc = "plex://" + e.ServerID + "/track/" + it.RatingKey
+			loc = "plex://" + oneLine(e.ServerID) + "/track/" + oneLine(it.RatingKey)
+		case loc[0] == '#':
+			// A line starting with # is a comment to every reader, which
+			// would lose the entry; ./ names the same relative path.
+			loc = "./" + loc
 		}
 		fmt.Fprintf(bw, "%s\n", loc)
 	}
@@ -187,8 +204,12 @@ func WriteCSV(w io.Writer, e *Export) error {
 			b, _ := json.Marshal(it.Guids)
 			guids = string(b)
 		}
-		if err := cw.Write([]string{strconv.Itoa(it.Position), it.Artist, it.Album, it.Title, num(it.TrackNumber), num(it.DiscNumber),
-			num(it.DurationMS), it.File, it.RatingKey, num(it.PlaylistItemID), it.GUID, guids}); err != nil {
+		row := []string{strconv.Itoa(it.Position), it.Artist, it.Album, it.Title, num(it.TrackNumber), num(it.DiscNumber),
+			num(it.DurationMS), it.File, it.RatingKey, num(it.PlaylistItemID), it.GUID, guids}
+		for i := range row {
+			row[i] = validUTF8(row[i])
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
@@ -235,7 +256,9 @@ const (
 )
 
 // fileURI turns a server-side path into a file: URI (anyURI), with every
-// character that is not safe in a path percent-encoded.
+// character that is not safe in a path percent-encoded; a relative path
+// (no server reports one, but the text is the server's) stays a relative
+// reference.
 func fileURI(p string) string {
 	if p == "" {
 		return ""
@@ -248,6 +271,11 @@ func fileURI(p string) string {
 		if p[1] == ':' {
 			slashed = "/" + slashed
 		}
+	}
+	if !strings.HasPrefix(slashed, "/") {
+		// A relative path as file:rel would make its first segment the
+		// host (file://rel/...); a relative reference keeps it a path.
+		return (&url.URL{Path: slashed}).String()
 	}
 	return (&url.URL{Scheme: "file", Path: slashed}).String()
 }
@@ -298,7 +326,25 @@ func WriteXSPF(w io.Writer, e *Export) error {
 // FileName turns a playlist title into a safe, stable file name stem: the
 // same title always gives the same name, on every operating system. key
 // (the rating key) keeps two playlists of one title apart.
-func FileName(title, key string) string { return SafeName(title) + " [" + key + "]" }
+func FileName(title, key string) string { return SafeName(title) + " [" + safeKey(key) + "]" }
+
+// safeKey is a rating key fit for a file name. Real keys are digits; the
+// key comes from the server all the same, so "../x" or "a/b" must not
+// reach a path.
+func safeKey(key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	return b.String()
+}
 
 // SafeName makes s usable as a file or directory name on every operating
 // system: no separators, reserved characters, control characters, trailing
@@ -327,9 +373,12 @@ func SafeName(title string) string {
 	if s == "" {
 		s = "playlist"
 	}
-	switch strings.ToUpper(strings.SplitN(s, ".", 2)[0]) {
-	case "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+	// Windows reserves these names with any extension, and ignores
+	// trailing spaces before the dot ("CON .txt").
+	switch strings.TrimRight(strings.ToUpper(strings.SplitN(s, ".", 2)[0]), " ") {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+		"COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³",
+		"LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³":
 		s = "_" + s
 	}
 	return s

@@ -216,13 +216,68 @@ func TestFileNamesSafeAndStable(t *testing.T) {
 		"dots...":               "dots [1]",
 		"":                      "playlist [1]",
 		"..":                    "playlist [1]",
+		"../../etc/passwd":      ".._.._etc_passwd [1]",
+		"nul\x00byte":           "nul byte [1]",
+		"\x00lead\x00":          "lead [1]",
+		"con .txt":              "_con .txt [1]",
+		"COM0":                  "_COM0 [1]",
+		"LPT¹.m3u8":             "_LPT¹.m3u8 [1]",
+		"CONOUT$":               "_CONOUT$ [1]",
+		"bad \xff utf8":         "bad � utf8 [1]",
 	} {
 		if got := FileName(in, "1"); got != want {
 			t.Errorf("FileName(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// The rating key is the server's text too.
+	for key, want := range map[string]string{"4242": "x [4242]", "../../x": "x [______x]", "a/b\\c\x00": "x [a_b_c_]"} {
+		if got := FileName("x", key); got != want {
+			t.Errorf("FileName(x, %q) = %q, want %q", key, got, want)
+		}
+	}
 	long := strings.Repeat("é", 80)
 	if got := SafeName(long); len(got) > 100 || !strings.HasPrefix(long, got) {
 		t.Errorf("long name cut badly: %q", got)
+	}
+}
+
+// TestLineFormatsKeepEveryEntry: a path that starts with "#" would read as
+// an M3U comment and drop its entry, and a relative one would become the
+// host of a file: URI in XSPF.
+func TestLineFormatsKeepEveryEntry(t *testing.T) {
+	e := &Export{ServerID: "abc", Version: Version{Title: "x"}, Items: []Item{
+		{RatingKey: "1", Title: "a", File: "#EXTINF:1,fake"},
+		{RatingKey: "2", Title: "b", File: "Music/b.flac"},
+		{RatingKey: "3", Title: "c", File: "/music/c.flac"},
+	}}
+	var m3u bytes.Buffer
+	if err := WriteM3U8(&m3u, e); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m3u.String(), "\n./#EXTINF:1,fake\n") {
+		t.Errorf("a # path is not made a relative path:\n%s", m3u.String())
+	}
+	// A reader that knows nothing of #PLEXM8 still sees three entries.
+	var plain []string
+	for _, l := range strings.Split(m3u.String(), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			plain = append(plain, l)
+		}
+	}
+	if len(plain) != 3 {
+		t.Errorf("a plain M3U reader sees %d entries: %q", len(plain), plain)
+	}
+	back, err := ReadM3U8(&m3u)
+	if err != nil || len(back) != 3 || back[0].File != "#EXTINF:1,fake" {
+		t.Fatalf("read back %v %+v", err, back)
+	}
+	var x bytes.Buffer
+	if err := WriteXSPF(&x, e); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<location>./%23EXTINF:1,fake</location>", "<location>Music/b.flac</location>", "<location>file:///music/c.flac</location>"} {
+		if !strings.Contains(x.String(), want) {
+			t.Errorf("XSPF lacks %s:\n%s", want, x.String())
+		}
 	}
 }

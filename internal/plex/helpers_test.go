@@ -20,7 +20,7 @@ var testIdentity = Identity{
 const testMachineID = "0123456789abcdef0123456789abcdef01234567"
 
 // testClient returns a Client with a fake clock and fast timeouts.
-func testClient(t *testing.T, mod func(*Options)) (*Client, *FakeClock) {
+func testClient(t testing.TB, mod func(*Options)) (*Client, *FakeClock) {
 	t.Helper()
 	clk := NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	o := Options{Identity: testIdentity, Clock: clk, TVURL: "http://127.0.0.1:1/api/v2", ClientsURL: "http://127.0.0.1:1/api/v2",

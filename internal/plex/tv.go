@@ -198,6 +198,11 @@ func (c *Client) Resources(ctx context.Context, tok secret.Value) ([]Resource, e
 	if _, err := c.tv(ctx, c.clientsURL, http.MethodGet, "/resources", q, tok, retryIdempotent, &ws); err != nil {
 		return nil, fmt.Errorf("list servers: %w", err)
 	}
+	return resourcesFrom(ws), nil
+}
+
+// resourcesFrom keeps the servers among plex.tv's devices.
+func resourcesFrom(ws []wireResource) []Resource {
 	var out []Resource
 	for _, w := range ws {
 		if !provides(w.Provides.V, "server") || w.ClientIdentifier.V == "" {
@@ -217,7 +222,7 @@ func (c *Client) Resources(ctx context.Context, tok secret.Value) ([]Resource, e
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 // provides reports whether the comma-separated list holds role.
