@@ -79,12 +79,14 @@ func storedProbes(sig string) (p [3]probed, ok bool) {
 // counts from this pass's probes, old the signature of the last reconcile.
 // It returns an error wrapping errFallBack when the section must be listed
 // completely instead; rows it wrote by then are the server's and stay.
-func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, sig signature, counts [3]int, old [3]probed, r *Result) error {
+// touched collects the tracks its writes touch (db.Touched); it is whole
+// only when delta returns nil.
+func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, sig signature, counts [3]int, old [3]probed, touched *db.Touched, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
 	var changed [3][]string // keys fetched as added or updated, by kind
 	for i, k := range sectionKinds {
-		keys, err := s.changes(ctx, srv, key, k.kind, k.typ, counts[i], old[i].newest-deltaOverlap, r)
+		keys, err := s.changes(ctx, srv, key, k.kind, k.typ, counts[i], old[i].newest-deltaOverlap, touched, r)
 		if err != nil {
 			return fmt.Errorf("changed %s: %w", k.name, err)
 		}
@@ -98,6 +100,7 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 		return err
 	}
 	defer tx.Rollback()
+	tx.CollectTouched(touched)
 	loc := locator{s: s, srv: srv, tx: tx, serverID: serverID, section: key, now: s.o.Now().Unix(),
 		budget: s.locateBudget(srv, counts, r)}
 	var removed [3]int
@@ -158,7 +161,7 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 // changes pages kind newest first until below floor, writing what it meets,
 // and returns the keys it added or updated. Every page must agree on total:
 // an item removed between pages would shift one past the cursor unseen.
-func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, kind db.Kind, typ plex.ItemType, total int, floor int64, r *Result) ([]string, error) {
+func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, kind db.Kind, typ plex.ItemType, total int, floor int64, touched *db.Touched, r *Result) ([]string, error) {
 	q := plex.NewestFirst(plex.SectionItems(section, typ))
 	size := srv.PageSize(s.o.PageSize)
 	l := listing{s: s, srv: srv, serverID: s.idOf(srv), section: section, kind: kind}
@@ -179,6 +182,7 @@ func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, 
 		if err != nil {
 			return nil, err
 		}
+		tx.CollectTouched(touched)
 		ch, err := tx.PutPage(ctx, rows, false)
 		if err == nil {
 			err = tx.Commit()
