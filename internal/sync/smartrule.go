@@ -40,7 +40,7 @@ type smartRule struct {
 
 // stringFilter is one positive string filter: field op any of values.
 type stringFilter struct {
-	fields []trackField // the value may be any of these (a superset of Plex's)
+	fields []trackField // the column Plex compares, then others it might
 	op     string       // "=", "==", "<=", ">="
 	values []string     // folded; the filter holds if one of them matches
 }
@@ -208,7 +208,7 @@ func (r smartRule) mayMatch(v *db.TrackVersion) bool {
 }
 
 func (f stringFilter) mayMatch(v *db.TrackVersion) bool {
-	for _, fl := range f.fields {
+	for i, fl := range f.fields {
 		var col = v.Title
 		switch fl {
 		case fieldTitleSort:
@@ -221,6 +221,9 @@ func (f stringFilter) mayMatch(v *db.TrackVersion) bool {
 			col = v.OriginalTitle
 		}
 		if !col.Valid {
+			if i > 0 {
+				continue // an extra column, compared only when present
+			}
 			// The mirror holds what Plex sent; Plex's own value behind
 			// an absent one is not known here.
 			return true
