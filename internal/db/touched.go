@@ -11,8 +11,8 @@ import (
 // TrackVersion is a track's section and names as the mirror held them at
 // one moment: what a smart playlist's string rules can see of it.
 type TrackVersion struct {
-	Section                                                  string
-	Title, TitleSort, AlbumTitle, ArtistTitle, OriginalTitle sql.Null[string]
+	Section                                       string
+	Title, AlbumTitle, ArtistTitle, OriginalTitle sql.Null[string]
 }
 
 // Touched collects the tracks a delta's writes touched, so that the sync
@@ -35,14 +35,13 @@ func (t *Tx) CollectTouched(c *Touched) { t.touched = c }
 var (
 	iTrackSection       = slices.Index(trackCols, "section_key")
 	iTrackTitle         = slices.Index(trackCols, "title")
-	iTrackTitleSort     = slices.Index(trackCols, "title_sort")
 	iTrackAlbumTitle    = slices.Index(trackCols, "album_title")
 	iTrackArtistTitle   = slices.Index(trackCols, "artist_title")
 	iTrackOriginalTitle = slices.Index(trackCols, "original_title")
 )
 
 // touchedCols are the columns a TrackVersion is read from, in scan order.
-const touchedCols = `section_key, title, title_sort, album_title, artist_title, original_title`
+const touchedCols = `section_key, title, album_title, artist_title, original_title`
 
 func colString(v any) sql.Null[string] {
 	s, ok := v.(string)
@@ -52,13 +51,13 @@ func colString(v any) sql.Null[string] {
 // versionOf is the TrackVersion of a track Row's columns.
 func versionOf(cols []any) TrackVersion {
 	sec, _ := cols[iTrackSection].(string)
-	return TrackVersion{Section: sec, Title: colString(cols[iTrackTitle]), TitleSort: colString(cols[iTrackTitleSort]),
+	return TrackVersion{Section: sec, Title: colString(cols[iTrackTitle]),
 		AlbumTitle: colString(cols[iTrackAlbumTitle]), ArtistTitle: colString(cols[iTrackArtistTitle]),
 		OriginalTitle: colString(cols[iTrackOriginalTitle])}
 }
 
 func (v *TrackVersion) scanArgs() []any {
-	return []any{&v.Section, &v.Title, &v.TitleSort, &v.AlbumTitle, &v.ArtistTitle, &v.OriginalTitle}
+	return []any{&v.Section, &v.Title, &v.AlbumTitle, &v.ArtistTitle, &v.OriginalTitle}
 }
 
 // touchBefore records the stored values of the current tracks among keys,

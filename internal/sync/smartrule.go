@@ -49,7 +49,6 @@ type trackField int
 
 const (
 	fieldTitle trackField = iota
-	fieldTitleSort
 	fieldAlbumTitle
 	fieldArtistTitle
 	fieldOriginalTitle
@@ -65,12 +64,12 @@ func unknownRule(format string, args ...any) error {
 // filterFields maps the filter names the check evaluates to the mirrored
 // columns they may compare. Each maps to at least the column Plex compares
 // and possibly more: a wider match only costs a refetch. "title" on a track
-// listing is the track's title (titleSort too, should Plex compare it);
-// "artist.title" is the album artist, whose name a compilation track may
-// also carry as its own artist (originalTitle).
+// listing is the track's title (titleSort is a field of its own);
+// "artist.title" is the album artist, and since Plex may also compare the
+// track's own artist (originalTitle, set on compilations), that is tried too.
 var filterFields = map[string][]trackField{
-	"title":        {fieldTitle, fieldTitleSort},
-	"track.title":  {fieldTitle, fieldTitleSort},
+	"title":        {fieldTitle},
+	"track.title":  {fieldTitle},
 	"album.title":  {fieldAlbumTitle},
 	"artist.title": {fieldArtistTitle, fieldOriginalTitle},
 }
@@ -211,8 +210,6 @@ func (f stringFilter) mayMatch(v *db.TrackVersion) bool {
 	for i, fl := range f.fields {
 		var col = v.Title
 		switch fl {
-		case fieldTitleSort:
-			col = v.TitleSort
 		case fieldAlbumTitle:
 			col = v.AlbumTitle
 		case fieldArtistTitle:

@@ -46,7 +46,7 @@ func TestParseSmartRuleRefusesWhatItCannotEvaluate(t *testing.T) {
 
 func TestSmartRuleMayMatch(t *testing.T) {
 	track := func(section, title, album, artist string) *db.TrackVersion {
-		return &db.TrackVersion{Section: section, Title: str(title), TitleSort: str(title), AlbumTitle: str(album),
+		return &db.TrackVersion{Section: section, Title: str(title), AlbumTitle: str(album),
 			ArtistTitle: str(artist), OriginalTitle: str(artist)}
 	}
 	cases := []struct {
