@@ -120,6 +120,9 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 		}
 		removed[i] += len(gone)
 		parents = append(parents, gone...)
+		if len(gone) == 0 {
+			continue // locate counted the mirror equal to the server
+		}
 		n, err := tx.CountCurrent(ctx, k.kind, serverID, key)
 		if err != nil {
 			return err
@@ -254,8 +257,18 @@ type span struct {
 }
 
 // locate marks removed the current rows of kind the server no longer has,
-// given its count, and returns their keys.
+// given its count, and returns their keys. When it returns none, it has
+// counted the mirror's current rows equal to count.
 func (l *locator) locate(ctx context.Context, kind db.Kind, typ plex.ItemType, count int) ([]string, error) {
+	// Most deltas remove nothing: a count settles that, at about half the
+	// cost of reading every row's added_at.
+	n, err := l.tx.CountCurrent(ctx, kind, l.serverID, l.section)
+	if err != nil {
+		return nil, err
+	}
+	if n == count {
+		return nil, nil
+	}
 	vals, nulls, err := l.tx.AddedAts(ctx, kind, l.serverID, l.section)
 	if err != nil {
 		return nil, err
