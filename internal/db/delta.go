@@ -77,8 +77,8 @@ func addedRange(after, before *int64) (string, []any) {
 // none of them is left.
 func (t *Tx) MarkRangeRemoved(ctx context.Context, kind Kind, serverID, sectionKey string, after, before *int64, now int64) ([]string, error) {
 	cond, args := addedRange(after, before)
-	q := `UPDATE ` + string(kind) + ` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL` + cond + ` RETURNING rating_key`
-	return t.keys(ctx, "mark removed "+string(kind), q, append([]any{now, serverID, sectionKey}, args...)...)
+	q := `UPDATE ` + string(kind) + ` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL` + cond
+	return t.marked(ctx, kind, q, append([]any{now, serverID, sectionKey}, args...)...)
 }
 
 // MarkUnseenRangeRemoved is MarkUnseenRemoved for the rows in an addedAt
@@ -86,9 +86,9 @@ func (t *Tx) MarkRangeRemoved(ctx context.Context, kind Kind, serverID, sectionK
 func (t *Tx) MarkUnseenRangeRemoved(ctx context.Context, kind Kind, serverID, sectionKey string, after, before *int64, now int64) ([]string, error) {
 	cond, args := addedRange(after, before)
 	q := `UPDATE ` + string(kind) + ` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL` + cond +
-		` AND rating_key NOT IN (SELECT rating_key FROM temp.seen WHERE kind = ?) RETURNING rating_key`
+		` AND rating_key NOT IN (SELECT rating_key FROM temp.seen WHERE kind = ?)`
 	args = append([]any{now, serverID, sectionKey}, args...)
-	return t.keys(ctx, "mark removed "+string(kind), q, append(args, string(kind))...)
+	return t.marked(ctx, kind, q, append(args, string(kind))...)
 }
 
 // MarkChildrenRemoved marks removed the section's current rows of kind
@@ -110,11 +110,20 @@ func (t *Tx) MarkChildrenRemoved(ctx context.Context, kind Kind, serverID, secti
 		return nil, err
 	}
 	q := `UPDATE ` + string(kind) + ` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL
-		AND ` + col + ` IN (SELECT value FROM json_each(?)) RETURNING rating_key`
-	return t.keys(ctx, "mark removed "+string(kind), q, now, serverID, sectionKey, string(js))
+		AND ` + col + ` IN (SELECT value FROM json_each(?))`
+	return t.marked(ctx, kind, q, now, serverID, sectionKey, string(js))
 }
 
-func (t *Tx) keys(ctx context.Context, what, q string, args ...any) ([]string, error) {
+// marked runs q, an UPDATE marking rows of kind removed, and returns the
+// keys it marked. Marking changes no name, so for tracks collected as
+// touched the names it returns are those the rows held while current.
+func (t *Tx) marked(ctx context.Context, kind Kind, q string, args ...any) ([]string, error) {
+	what := "mark removed " + string(kind)
+	track := t.touched != nil && kind == KindTrack
+	q += ` RETURNING rating_key`
+	if track {
+		q += `, ` + touchedCols
+	}
 	rows, err := t.tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
@@ -123,10 +132,18 @@ func (t *Tx) keys(ctx context.Context, what, q string, args ...any) ([]string, e
 	var out []string
 	for rows.Next() {
 		var k string
-		if err := rows.Scan(&k); err != nil {
+		dest := []any{&k}
+		var v TrackVersion
+		if track {
+			dest = append(dest, v.scanArgs()...)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, k)
+		if track {
+			t.touched.Tracks = append(t.touched.Tracks, v)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
@@ -185,6 +202,11 @@ func (t *Tx) Rederive(ctx context.Context, serverID string, artists, albums []st
 	iAlbum, iAlbumTitle, iTArtist, iTArtistTitle, iYear := ix("album_rating_key"), ix("album_title"), ix("artist_rating_key"), ix("artist_title"), ix("year")
 	for _, r := range trackRows {
 		c := r.args[3:]
+		if t.touched != nil {
+			// Every child of a changed parent, as it was: a smart
+			// playlist may sort by the parent's fields.
+			t.touched.Tracks = append(t.touched.Tracks, versionOf(c))
+		}
 		al := c[iAlbum]
 		c[iAlbumTitle] = lookup(parent, al, 0)
 		c[iTArtist] = lookup(parent, al, 1)

@@ -51,10 +51,11 @@ func (db *DB) SetConnection(ctx context.Context, serverID, uri string) error {
 // section missing from it was deleted on the server: it and its current
 // artists, albums and tracks are marked removed (never deleted), and its
 // sync state is forgotten so that a section coming back is listed whole.
-func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Section, now int64) error {
+// It returns the keys of the sections it marked removed.
+func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Section, now int64) (gone []string, err error) {
 	tx, err := db.W().BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	keys := make([]any, 0, len(secs)+2)
@@ -74,7 +75,7 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 			WHERE sections.hash != excluded.hash OR sections.removed_at IS NOT NULL`,
 			append([]any{serverID, s.Key, hashValues(args)}, args...)...)
 		if err != nil {
-			return fmt.Errorf("save section %q: %w", s.Key, err)
+			return nil, fmt.Errorf("save section %q: %w", s.Key, err)
 		}
 		keys = append(keys, s.Key)
 		if marks != "" {
@@ -88,37 +89,39 @@ func (db *DB) ReplaceSections(ctx context.Context, serverID string, secs []Secti
 	}
 	rows, err := tx.QueryContext(ctx, q+` RETURNING key`, keys...)
 	if err != nil {
-		return fmt.Errorf("mark sections removed: %w", err)
+		return nil, fmt.Errorf("mark sections removed: %w", err)
 	}
-	var gone []string
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k); err != nil {
 			rows.Close()
-			return fmt.Errorf("mark sections removed: %w", err)
+			return nil, fmt.Errorf("mark sections removed: %w", err)
 		}
 		gone = append(gone, k)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("mark sections removed: %w", err)
+		return nil, fmt.Errorf("mark sections removed: %w", err)
 	}
 	for _, k := range gone {
 		for _, table := range []Kind{KindArtist, KindAlbum, KindTrack} {
 			if _, err := tx.ExecContext(ctx, `UPDATE `+string(table)+` SET removed_at = ? WHERE server_id = ? AND section_key = ? AND removed_at IS NULL`,
 				now, serverID, k); err != nil {
-				return fmt.Errorf("mark %s of removed section %q: %w", table, k, err)
+				return nil, fmt.Errorf("mark %s of removed section %q: %w", table, k, err)
 			}
 		}
 		if err := forgetState(ctx, tx, serverID, SectionScope(k)); err != nil {
-			return fmt.Errorf("removed section %q: %w", k, err)
+			return nil, fmt.Errorf("removed section %q: %w", k, err)
 		}
 	}
 	// Removal marks leave the names, which is all the indexes hold, so
 	// the queue is empty today; draining keeps that true should a trigger
 	// ever watch removed_at.
 	if err := drainSearch(ctx, tx); err != nil {
-		return err
+		return nil, err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit sections: %w", err)
+	}
+	return gone, nil
 }

@@ -14,6 +14,8 @@ type Tx struct {
 	bound map[*sql.Stmt]*sql.Stmt
 	rows  int
 	load  bool
+	// touched, when set, collects the tracks the writes touch (touched.go).
+	touched *Touched
 }
 
 // Begin starts a write transaction on the single writer.
@@ -145,6 +147,20 @@ func (t *Tx) reconcilePage(ctx context.Context, rows []Row, keysJSON string, ser
 	if err := res.Err(); err != nil {
 		return nil, fmt.Errorf("read %s: %w", kind, err)
 	}
+	track := t.touched != nil && kind == KindTrack
+	if track {
+		// The values a changed current row holds now, before it is
+		// overwritten: new and revived rows had none a rule could see.
+		var keys []string
+		for _, row := range rows {
+			if st, ok := have[row.Key()]; ok && !st.removed && st.hash != row.args[2].(int64) {
+				keys = append(keys, row.Key())
+			}
+		}
+		if err := t.touchBefore(ctx, serverID, keys); err != nil {
+			return nil, err
+		}
+	}
 	for i, row := range rows {
 		var prev *stored
 		if st, ok := have[row.Key()]; ok {
@@ -155,6 +171,9 @@ func (t *Tx) reconcilePage(ctx context.Context, rows []Row, keysJSON string, ser
 			return nil, err
 		}
 		changes[i] = ch
+		if track && ch != Unchanged {
+			t.touched.Tracks = append(t.touched.Tracks, versionOf(row.args[3:]))
+		}
 		// A key listed twice in one page (a server bug) is seen as
 		// written the second time.
 		have[row.Key()] = stored{hash: row.args[2].(int64)}

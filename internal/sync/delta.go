@@ -79,12 +79,14 @@ func storedProbes(sig string) (p [3]probed, ok bool) {
 // counts from this pass's probes, old the signature of the last reconcile.
 // It returns an error wrapping errFallBack when the section must be listed
 // completely instead; rows it wrote by then are the server's and stay.
-func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, sig signature, counts [3]int, old [3]probed, r *Result) error {
+// touched collects the tracks its writes touch (db.Touched); it is whole
+// only when delta returns nil.
+func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, sig signature, counts [3]int, old [3]probed, touched *db.Touched, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
 	key := sec.Key.V
 	var changed [3][]string // keys fetched as added or updated, by kind
 	for i, k := range sectionKinds {
-		keys, err := s.changes(ctx, srv, key, k.kind, k.typ, counts[i], old[i].newest-deltaOverlap, r)
+		keys, err := s.changes(ctx, srv, key, k.kind, k.typ, counts[i], old[i].newest-deltaOverlap, touched, r)
 		if err != nil {
 			return fmt.Errorf("changed %s: %w", k.name, err)
 		}
@@ -98,6 +100,7 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 		return err
 	}
 	defer tx.Rollback()
+	tx.CollectTouched(touched)
 	loc := locator{s: s, srv: srv, tx: tx, serverID: serverID, section: key, now: s.o.Now().Unix(),
 		budget: s.locateBudget(srv, counts, r)}
 	var removed [3]int
@@ -117,6 +120,9 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 		}
 		removed[i] += len(gone)
 		parents = append(parents, gone...)
+		if len(gone) == 0 {
+			continue // locate counted the mirror equal to the server
+		}
 		n, err := tx.CountCurrent(ctx, k.kind, serverID, key)
 		if err != nil {
 			return err
@@ -158,7 +164,7 @@ func (s *Syncer) delta(ctx context.Context, srv *plex.Server, sec plex.Section, 
 // changes pages kind newest first until below floor, writing what it meets,
 // and returns the keys it added or updated. Every page must agree on total:
 // an item removed between pages would shift one past the cursor unseen.
-func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, kind db.Kind, typ plex.ItemType, total int, floor int64, r *Result) ([]string, error) {
+func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, kind db.Kind, typ plex.ItemType, total int, floor int64, touched *db.Touched, r *Result) ([]string, error) {
 	q := plex.NewestFirst(plex.SectionItems(section, typ))
 	size := srv.PageSize(s.o.PageSize)
 	l := listing{s: s, srv: srv, serverID: s.idOf(srv), section: section, kind: kind}
@@ -179,6 +185,7 @@ func (s *Syncer) changes(ctx context.Context, srv *plex.Server, section string, 
 		if err != nil {
 			return nil, err
 		}
+		tx.CollectTouched(touched)
 		ch, err := tx.PutPage(ctx, rows, false)
 		if err == nil {
 			err = tx.Commit()
@@ -250,8 +257,18 @@ type span struct {
 }
 
 // locate marks removed the current rows of kind the server no longer has,
-// given its count, and returns their keys.
+// given its count, and returns their keys. When it returns none, it has
+// counted the mirror's current rows equal to count.
 func (l *locator) locate(ctx context.Context, kind db.Kind, typ plex.ItemType, count int) ([]string, error) {
+	// Most deltas remove nothing: a count settles that, at about half the
+	// cost of reading every row's added_at.
+	n, err := l.tx.CountCurrent(ctx, kind, l.serverID, l.section)
+	if err != nil {
+		return nil, err
+	}
+	if n == count {
+		return nil, nil
+	}
 	vals, nulls, err := l.tx.AddedAts(ctx, kind, l.serverID, l.section)
 	if err != nil {
 		return nil, err

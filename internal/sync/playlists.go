@@ -13,17 +13,51 @@ import (
 // playlistJob is a playlist whose items are to be refetched.
 type playlistJob struct {
 	key, title, sig string
-	count           int // leafCount, or -1 when not sent
+	count           int    // leafCount, or -1 when not sent
+	content         string // a smart playlist's rules
+}
+
+// libraryChange is what a pass's sections did, as the smart playlists need
+// to know it: for each section reconciled (or removed), the tracks its
+// delta touched, or nil when those are not known: a complete listing, a
+// delta that failed or fell back, a section removed with all its rows.
+type libraryChange struct {
+	sections map[string]*db.Touched
+}
+
+// mayChange reports whether the change could have reached the items of a
+// smart playlist with these rules, and why (smartrule.go has the argument).
+func (c libraryChange) mayChange(content string) (bool, string) {
+	if len(c.sections) == 0 {
+		return false, "no section changed"
+	}
+	rule, err := parseSmartRule(content)
+	if err != nil {
+		return true, err.Error()
+	}
+	touched, ok := c.sections[rule.section]
+	switch {
+	case !ok:
+		return false, "its section did not change"
+	case touched == nil:
+		return true, "its section was listed completely"
+	}
+	for i := range touched.Tracks {
+		if rule.mayMatch(&touched.Tracks[i]) {
+			return true, "a changed track may match its rules"
+		}
+	}
+	return false, fmt.Sprintf("none of the %d changed track versions matches its rules", len(touched.Tracks))
 }
 
 // playlists mirrors every playlist of the server and the items of its audio
 // playlists. Items are refetched on a full pass and when the playlist's
 // signals (updatedAt, leafCount, duration) moved. A smart playlist's items
 // change without its updatedAt moving, whenever the library does: they are
-// also refetched when libraryChanged delivers true, that is when any section
-// of the server was reconciled in this pass. Rules on per-user fields (plays,
-// ratings) wait for the scheduled full pass, like those fields themselves.
-func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, libraryChanged <-chan bool, r *Result) error {
+// also refetched when what libraryChanged delivers could have reached them
+// (libraryChange.mayChange). Rules on per-user fields (plays, ratings) wait
+// for the scheduled full pass, like those fields themselves.
+func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, libraryChanged <-chan libraryChange, r *Result) error {
 	serverID := srv.Resource().ClientIdentifier
 	jobs, waiting, err := s.listPlaylists(ctx, srv, full, r)
 	if err != nil {
@@ -57,12 +91,13 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, lib
 	for _, j := range jobs {
 		run(j)
 	}
-	if <-libraryChanged {
-		for _, j := range waiting {
+	change := <-libraryChanged
+	for _, j := range waiting {
+		refetch, why := change.mayChange(j.content)
+		s.o.Logger.Debug("smart playlist", "playlist", j.title, "refetch", refetch, "reason", why)
+		if refetch {
 			run(j)
-		}
-	} else {
-		for range waiting {
+		} else {
 			r.skip()
 		}
 	}
@@ -196,7 +231,7 @@ func (s *Syncer) storePlaylists(ctx context.Context, serverID string, pp playlis
 		// are: such a signature is stored unsettled (settle.go).
 		sig := newSignature(fmt.Sprintf("%s|%s|%s", optInt(m.UpdatedAt), optInt(m.LeafCount), optInt(m.Duration)),
 			page.Date, s.o.Now(), m.UpdatedAt)
-		j := playlistJob{m.RatingKey.V, m.Title.V, sig.stored(), -1}
+		j := playlistJob{key: m.RatingKey.V, title: m.Title.V, sig: sig.stored(), count: -1, content: m.Content.V}
 		if m.LeafCount.Valid {
 			j.count = int(m.LeafCount.V)
 		}

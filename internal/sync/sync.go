@@ -239,28 +239,34 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	for _, sec := range sections {
 		rows = append(rows, sectionRow(res.ClientIdentifier, sec))
 	}
-	if err := s.db.ReplaceSections(ctx, res.ClientIdentifier, rows, now); err != nil {
+	gone, err := s.db.ReplaceSections(ctx, res.ClientIdentifier, rows, now)
+	if err != nil {
 		return err
 	}
 	// Playlists are synced beside the sections: the single writer is the
 	// bottleneck of a section listing, and fetching playlist items uses the
 	// other core meanwhile. Smart playlists whose own signals did not move
-	// wait to hear whether any section changed (libraryChanged).
-	libraryChanged := make(chan bool, 1)
+	// wait to hear what the sections changed (libraryChanged).
+	libraryChanged := make(chan libraryChange, 1)
 	playlistsDone := make(chan error, 1)
 	go func() { playlistsDone <- s.playlists(ctx, srv, full, libraryChanged, r) }()
-	reconciled := false
+	change := libraryChange{sections: map[string]*db.Touched{}}
+	for _, k := range gone {
+		change.sections[k] = nil // its rows were all marked removed
+	}
 	for _, sec := range sections {
 		if sec.Type.V != "artist" {
 			continue
 		}
-		did, err := s.section(ctx, srv, sec, at, full, r)
-		reconciled = reconciled || did
+		touched, did, err := s.section(ctx, srv, sec, at, full, r)
+		if did {
+			change.sections[sec.Key.V] = touched
+		}
 		if err != nil && ctx.Err() == nil {
 			r.problem(fmt.Errorf("section %q: %w", sec.Title.V, err))
 		}
 	}
-	libraryChanged <- reconciled
+	libraryChanged <- change
 	if err := <-playlistsDone; err != nil && ctx.Err() == nil {
 		r.problem(err)
 	}
@@ -282,22 +288,29 @@ var sectionKinds = []struct {
 // section reconciles one music section if its change signals moved since its
 // last complete reconcile (or always, when full): by a delta when the
 // planner can, else by a complete listing. at is the server's time of the
-// sections listing sec comes from. It reports whether it tried: even a
-// failed attempt may have written rows.
-func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, at time.Time, full bool, r *Result) (bool, error) {
+// sections listing sec comes from. It reports whether it tried (did): even a
+// failed attempt may have written rows. touched is what a delta that
+// completed wrote to tracks; nil whenever that is not known (a complete
+// listing, any failure).
+func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section, at time.Time, full bool, r *Result) (touched *db.Touched, did bool, err error) {
 	sig, counts, err := s.signature(ctx, srv, sec, at)
 	if err != nil {
-		return true, err // unknown: assume it changed
+		return nil, true, err // unknown: assume it changed
 	}
 	plan, old, err := s.plan(ctx, srv, sec, sig, counts, full)
 	if err != nil {
-		return true, err
+		return nil, true, err
 	}
 	if plan.Action == PlanDelta {
-		err := s.delta(ctx, srv, sec, sig, counts, old, r)
+		touched := &db.Touched{}
+		err := s.delta(ctx, srv, sec, sig, counts, old, touched, r)
+		if err == nil {
+			s.planned(r, plan)
+			return touched, true, nil
+		}
 		if !errors.Is(err, errFallBack) {
 			s.planned(r, plan)
-			return true, err
+			return nil, true, err
 		}
 		plan = Plan{Section: plan.Section, Key: plan.Key, Action: PlanComplete,
 			Reason: "delta fell back: " + strings.TrimPrefix(err.Error(), errFallBack.Error()+": ")}
@@ -305,9 +318,9 @@ func (s *Syncer) section(ctx context.Context, srv *plex.Server, sec plex.Section
 	s.planned(r, plan)
 	if plan.Action == PlanSkip {
 		r.skip()
-		return false, nil
+		return nil, false, nil
 	}
-	return true, s.reconcile(ctx, srv, sec, sig, counts, r)
+	return nil, true, s.reconcile(ctx, srv, sec, sig, counts, r)
 }
 
 // plan decides between skipping the section, a delta and a complete

@@ -279,7 +279,7 @@ func (s *Server) genOwnedPlaylists(music, second, movies *section, r *rand.Rand)
 	smart := s.genPlaylist(r, "Titles with A", "audio", "", nil)
 	smart.smart = true
 	smart.content = "library://x/directory/%2Flibrary%2Fsections%2F1%2Fall%3Ftype%3D10%26title%3Da"
-	smart.rule = smartRule{section: "1", typ: typeTrack, title: "a"}
+	smart.rule = smartRule{section: "1", typ: typeTrack, filters: []filter{{field: "title", op: "=", text: "a"}}}
 	s.genPlaylist(r, "Empty", "audio", "Nothing here yet", nil)
 	var mk []int64
 	for _, m := range movies.movies {

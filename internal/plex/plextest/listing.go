@@ -186,13 +186,19 @@ func compareFold(a, b string) int {
 	return cmp.Compare(len(a), len(b))
 }
 
-// filter is one media-query filter of a listing (plex-api.md §6): title=
-// (contains), and the documented date fields addedAt and lastViewedAt with
-// = != >>= (after) <<= (before). updatedAt is not a documented filter field
-// and is ignored, like every unknown parameter.
+// filter is one media-query filter of a listing (plex-api.md §6). A field
+// and an operator form the name left of '=': "title!=x" arrives as the key
+// "title!" (url.Values splits at the first '='), "title%3D=x" as "title=".
+// Modelled: the string fields title (the listed type's own; track.title on
+// a track listing) and, on track listings, artist.title and album.title
+// (the album artist and album), with = (contains), != (does not contain),
+// == (equals), !== (not equal), <= (begins with) and >= (ends with), all
+// case-insensitive; and the documented date fields addedAt and lastViewedAt
+// with = != >>= (after) <<= (before). updatedAt is not a documented filter
+// field and is ignored, like every unknown parameter.
 type filter struct {
-	field string // "title", "addedAt", "lastViewedAt"
-	op    string // "=", "!=", ">>", "<<"
+	field string // "title", "artist.title", "album.title", "addedAt", "lastViewedAt"
+	op    string // "=", "!=", "==", "!==", "<=", ">=", ">>=", "<<="
 	text  string
 	num   int64
 }
@@ -203,42 +209,85 @@ var ignoredParams = map[string]bool{
 	"includeFields": true, "checkFiles": true, "includeAdvanced": true, "includeDetails": true,
 }
 
+// splitOp splits a filter key into its field and operator.
+func splitOp(key string) (field, op string) {
+	field = strings.TrimRight(key, "!<>=")
+	return field, key[len(field):] + "="
+}
+
+var (
+	stringOps = map[string]bool{"=": true, "!=": true, "==": true, "!==": true, "<=": true, ">=": true}
+	dateOps   = map[string]bool{"=": true, "!=": true, ">>=": true, "<<=": true}
+)
+
+// stringField reports whether field is a string field filterable on
+// listings of typ.
+func stringField(typ int, field string) bool {
+	switch field {
+	case "title":
+		return true
+	case "artist.title", "album.title":
+		return typ == typeTrack
+	}
+	return false
+}
+
+// parseFilter reads one key and value as a filter on listings of typ; ok
+// is false for a key it does not model.
+func parseFilter(typ int, rawKey, v string, now time.Time) (f filter, ok bool, err error) {
+	field, op := splitOp(strings.TrimPrefix(rawKey, typeName(typ)+"."))
+	f = filter{field: field, op: op}
+	switch {
+	case stringField(typ, field) && stringOps[op]:
+		f.text = v
+	case (field == "addedAt" || field == "lastViewedAt") && dateOps[op]:
+		n, err := parseDateValue(v, now)
+		if err != nil {
+			return filter{}, false, err
+		}
+		f.num = n
+	default:
+		return filter{}, false, nil
+	}
+	return f, true, nil
+}
+
 func parseFilters(q url.Values, typ int, now time.Time) ([]filter, error) {
 	var out []filter
-	prefix := typeName(typ) + "."
 	for rawKey, vals := range q {
 		if ignoredParams[rawKey] || strings.HasPrefix(rawKey, "X-Plex-") {
 			continue
 		}
-		key := strings.TrimPrefix(rawKey, prefix)
-		f := filter{op: "="}
-		for _, op := range []string{">>", "<<", "!"} {
-			if k, ok := strings.CutSuffix(key, op); ok {
-				key, f.op = k, op
-				if op == "!" {
-					f.op = "!="
-				}
-				break
-			}
-		}
-		f.field = key
 		for _, v := range vals {
-			switch key {
-			case "title":
-				f.text = v
-			case "addedAt", "lastViewedAt":
-				n, err := parseDateValue(v, now)
-				if err != nil {
-					return nil, err
-				}
-				f.num = n
-			default:
-				continue
+			f, ok, err := parseFilter(typ, rawKey, v, now)
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, f)
+			if ok {
+				out = append(out, f)
+			}
 		}
 	}
 	return out, nil
+}
+
+// matchString applies a string operator, ignoring case.
+func matchString(s, op, v string) bool {
+	switch op {
+	case "=":
+		return containsFold(s, v)
+	case "!=":
+		return !containsFold(s, v)
+	case "==":
+		return strings.EqualFold(s, v)
+	case "!==":
+		return !strings.EqualFold(s, v)
+	case "<=":
+		return strings.HasPrefix(strings.ToLower(s), strings.ToLower(v))
+	case ">=":
+		return strings.HasSuffix(strings.ToLower(s), strings.ToLower(v))
+	}
+	return false
 }
 
 // parseDateValue reads epoch seconds or a relative value such as -30d.
@@ -275,8 +324,19 @@ func (sec *section) matches(typ int, i int32, filters []filter) bool {
 			case typeMovie:
 				title = sec.movies[i].title
 			}
-			ok := containsFold(title, f.text)
-			if ok == (f.op == "!=") {
+			if !matchString(title, f.op, f.text) {
+				return false
+			}
+		case "artist.title", "album.title":
+			// A track's album and album artist, as parentTitle and
+			// grandparentTitle render them.
+			var title string
+			if al, ar := sec.parents(&sec.tracks[i]); f.field == "album.title" && al != nil {
+				title = al.title
+			} else if f.field == "artist.title" && ar != nil {
+				title = ar.title
+			}
+			if !matchString(title, f.op, f.text) {
 				return false
 			}
 		case "addedAt", "lastViewedAt":
@@ -300,9 +360,9 @@ func (sec *section) matches(typ int, i int32, filters []filter) bool {
 			}
 			var ok bool
 			switch f.op {
-			case ">>":
+			case ">>=":
 				ok = v > f.num
-			case "<<":
+			case "<<=":
 				ok = v < f.num
 			case "!=":
 				ok = v != f.num

@@ -68,6 +68,28 @@ func (s *Server) CreatePlaylist(title string, trackRatingKeys []string) string {
 	return rkString(rk)
 }
 
+// CreateSmartPlaylist creates a smart audio playlist whose rules are
+// pathQuery ("/library/sections/1/all?type=10&artist.title=x", as a
+// POST /playlists?smart=1 uri carries them) and returns its rating key. It
+// panics on rules the fake refuses.
+func (s *Server) CreateSmartPlaylist(title, pathQuery string) string {
+	var rk int64
+	s.playlistMutate(func(now int64) {
+		rule, err := parseSmartRule(pathQuery)
+		if err == nil && s.section(rule.section) == nil {
+			err = fmt.Errorf("no section %q", rule.section)
+		}
+		if err != nil {
+			panic(fmt.Sprintf("plextest: CreateSmartPlaylist: %v", err))
+		}
+		p := s.newPlaylist(title, "audio", now)
+		pu := playlistURI{pathQuery: pathQuery, rule: rule}
+		p.smart, p.rule, p.content = true, rule, s.smartContent(pu)
+		rk = p.rk
+	})
+	return rkString(rk)
+}
+
 // SetPlaylistItems replaces the items of a dumb playlist; every item gets a
 // new playlistItemID.
 func (s *Server) SetPlaylistItems(ratingKey string, trackRatingKeys []string) {

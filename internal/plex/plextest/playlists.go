@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -27,14 +28,16 @@ type playlist struct {
 
 type plItem struct{ id, rk int64 }
 
-// smartRule is the part of a smart playlist's generator URI the fake
-// evaluates: the section, the metadata type and a title filter ("contains",
-// case-insensitive, as PMS's title= filter). Other filters are kept in the
-// content but not evaluated.
+// smartRule is a smart playlist's generator URI as the fake evaluates it:
+// the section, the metadata type, the filters (all must hold; the string
+// filters of listings, see filter) and a limit. sort is accepted and not
+// evaluated: members come in the section's order. Any other parameter, a
+// filter the fake does not model or a group (push/pop/or) is refused with
+// 400, so that no test relies on a rule the fake would silently ignore.
 type smartRule struct {
 	section string
 	typ     int
-	title   string
+	filters []filter
 	limit   int
 }
 
@@ -50,7 +53,7 @@ func parseSmartRule(pathQuery string) (smartRule, error) {
 	if err != nil {
 		return smartRule{}, fmt.Errorf("smart playlist uri query %q: %w", rawQuery, err)
 	}
-	rule := smartRule{section: key, typ: typeTrack, title: q.Get("title")}
+	rule := smartRule{section: key, typ: typeTrack}
 	if t := q.Get("type"); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil {
@@ -64,6 +67,24 @@ func parseSmartRule(pathQuery string) (smartRule, error) {
 			return smartRule{}, fmt.Errorf("smart playlist uri limit %q is not a count", l)
 		}
 		rule.limit = n
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // a deterministic error and filter order
+	for _, k := range keys {
+		switch k {
+		case "type", "limit", "sort":
+			continue
+		}
+		for _, v := range q[k] {
+			f, ok, _ := parseFilter(rule.typ, k, v, time.Time{})
+			if !ok || f.op == ">>=" || f.op == "<<=" || f.field == "addedAt" || f.field == "lastViewedAt" {
+				return smartRule{}, fmt.Errorf("smart playlist uri parameter %q=%q is not modelled by the fake", k, v)
+			}
+			rule.filters = append(rule.filters, f)
+		}
 	}
 	return rule, nil
 }
@@ -83,11 +104,9 @@ func (s *Server) playlistEntries(p *playlist) []plItem {
 	var out []plItem
 	sec := s.section(p.rule.section)
 	if sec != nil && p.rule.typ == typeTrack {
-		needle := p.rule.title
 		for i := range sec.tracks {
-			t := &sec.tracks[i]
-			if needle == "" || containsFold(t.title(sec), needle) {
-				out = append(out, plItem{rk: t.rk})
+			if sec.matches(typeTrack, int32(i), p.rule.filters) {
+				out = append(out, plItem{rk: sec.tracks[i].rk})
 				if p.rule.limit > 0 && len(out) == p.rule.limit {
 					break
 				}

@@ -238,3 +238,55 @@ func TestExcludeElementsMedia(t *testing.T) {
 		}
 	}
 }
+
+// Smart rules evaluate the string filters of listings: contains, does not
+// contain, equals, not equal, begins and ends with, on the track's title and
+// its album's and album artist's, all case-insensitive and together; a
+// parameter the fake does not model is refused rather than ignored.
+func TestSmartRuleFilters(t *testing.T) {
+	h := start(t, Options{Seed: 23, Tracks: 300})
+	o := h.f.Owned()
+	tracks := o.Tracks("1")
+	first := tracks[0]
+	artistWord := strings.ToUpper(strings.Fields(first.ArtistTitle)[0])
+	albumStart := strings.ToLower(first.AlbumTitle[:3])
+	titleEnd := strings.ToUpper(first.Title[len(first.Title)-2:])
+	lower := strings.ToLower
+	for _, c := range []struct {
+		rule  string
+		match func(Track) bool
+	}{
+		{"title=e", func(x Track) bool { return strings.Contains(lower(x.Title), "e") }},
+		{"track.title!=e", func(x Track) bool { return !strings.Contains(lower(x.Title), "e") }},
+		{"title%3D=" + url.QueryEscape(first.Title), func(x Track) bool { return strings.EqualFold(x.Title, first.Title) }},
+		{"title!%3D=" + url.QueryEscape(first.Title), func(x Track) bool { return !strings.EqualFold(x.Title, first.Title) }},
+		{"title%3E=" + url.QueryEscape(titleEnd), func(x Track) bool { return strings.HasSuffix(lower(x.Title), lower(titleEnd)) }},
+		{"album.title%3C=" + url.QueryEscape(albumStart), func(x Track) bool { return strings.HasPrefix(lower(x.AlbumTitle), albumStart) }},
+		{"artist.title=" + url.QueryEscape(artistWord) + "&title=a", func(x Track) bool {
+			return strings.Contains(lower(x.ArtistTitle), lower(artistWord)) && strings.Contains(lower(x.Title), "a")
+		}},
+	} {
+		su := "server://" + o.MachineID() + "/com.plexapp.plugins.library/library/sections/1/all?type=10&" + c.rule
+		sm := h.pmsOK(o, http.MethodPost, "/playlists?"+url.Values{"uri": {su}, "type": {"audio"}, "title": {c.rule}, "smart": {"1"}}.Encode()).Metadata[0]
+		var want []string
+		for _, x := range tracks {
+			if c.match(x) {
+				want = append(want, x.RatingKey)
+			}
+		}
+		var got []string
+		for _, it := range o.PlaylistItems(sm.RatingKey) {
+			got = append(got, it.TrackRatingKey)
+		}
+		if len(want) == 0 || len(want) == len(tracks) || !slices.Equal(got, want) {
+			t.Errorf("rule %s: %d items, want %d of %d", c.rule, len(got), len(want), len(tracks))
+		}
+	}
+	for _, rule := range []string{"genre=rock", "push=1&title=a&or=1&title=b&pop=1", "addedAt>>=-30d", "userRating>>=8", "title>>=a"} {
+		su := "server://" + o.MachineID() + "/com.plexapp.plugins.library/library/sections/1/all?type=10&" + rule
+		rep := h.do(req{method: http.MethodPost, url: o.URL("local") + "/playlists?" + url.Values{"uri": {su}, "type": {"audio"}, "title": {"x"}, "smart": {"1"}}.Encode(), token: o.AccessToken()})
+		if rep.status != http.StatusBadRequest {
+			t.Errorf("rule %s: %d %s, want 400", rule, rep.status, rep.body)
+		}
+	}
+}
