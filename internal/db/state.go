@@ -54,3 +54,21 @@ func forgetState(ctx context.Context, tx *sql.Tx, serverID string, scope Scope) 
 	}
 	return nil
 }
+
+// ForgetState drops the signature of scope in a transaction of its own: a
+// refetch that failed after its signals were read must not let the next
+// pass take the old signature for proof that nothing changed.
+func (db *DB) ForgetState(ctx context.Context, serverID string, scope Scope) error {
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := forgetState(ctx, tx, serverID, scope); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -78,6 +78,12 @@ func (s *Syncer) playlists(ctx context.Context, srv *plex.Server, full bool, lib
 			defer func() { <-sem; wg.Done() }()
 			diff, err := s.playlistItems(ctx, srv, serverID, j.key, j.sig, j.count)
 			if err != nil {
+				// A smart playlist refetched for a change its signature does
+				// not show would otherwise be skipped by the next pass,
+				// which no longer sees that change.
+				if ferr := s.db.ForgetState(context.WithoutCancel(ctx), serverID, db.PlaylistScope(j.key)); ferr != nil {
+					err = errors.Join(err, ferr)
+				}
 				r.problem(fmt.Errorf("playlist %q: %w", j.title, err))
 				return
 			}

@@ -161,3 +161,55 @@ func TestSmartPlaylistRefetchFollowsItsRules(t *testing.T) {
 		}
 	}
 }
+
+// A smart playlist whose refetch failed is refetched on the next pass even
+// when that pass changes nothing: the change that reached it is not seen
+// again, and its own signature never moved.
+func TestSmartPlaylistFailedRefetchIsRetried(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, plextest.Options{Seed: 48, Tracks: 200}, opts())
+	f, o := e.fake, e.fake.Owned()
+	withA := findPlaylist(t, o, "Titles with A").RatingKey
+	e.sync(true, false)
+	f.Advance(time.Minute)
+	e.sync(false, false)
+
+	var leaving, joining *plextest.Track
+	for _, tr := range o.Tracks("1") {
+		tr := tr
+		switch a := strings.ContainsAny(tr.Title+tr.TitleSort, "aA"); {
+		case tr.Duration == nil:
+		case a && leaving == nil:
+			leaving = &tr
+		case !a && joining == nil:
+			joining = &tr
+		}
+	}
+	if leaving == nil || joining == nil {
+		t.Fatal("test setup: no tracks to swap")
+	}
+	// A swap keeps the playlist's leafCount, duration and updatedAt.
+	f.Advance(time.Minute)
+	o.EditTrack(leaving.RatingKey, func(x *plextest.Track) { x.Title, x.TitleSort = "went off", "went off" })
+	o.EditTrack(joining.RatingKey, func(x *plextest.Track) {
+		x.Title, x.Duration = "came back again", leaving.Duration
+		if len(x.Media) > 0 {
+			x.Media[0].Duration = *leaving.Duration
+		}
+	})
+	f.Inject(plextest.Fault{Host: o.MachineID(), Path: "/playlists/" + withA + "/items", Status: 400})
+	f.ResetRequests()
+	res := e.sync(false, true)
+	if itemFetches(f, withA) == 0 || len(res[0].Problems) == 0 {
+		t.Fatalf("test setup: the swap did not lead to a failed refetch (%d fetches, problems %v)", itemFetches(f, withA), res[0].Problems)
+	}
+
+	f.ClearFaults()
+	f.Advance(time.Minute)
+	f.ResetRequests()
+	e.sync(false, false)
+	if itemFetches(f, withA) == 0 {
+		t.Error("the pass after a failed refetch did not fetch the smart playlist's items again")
+	}
+	assertMirror(t, e.db, f)
+}
