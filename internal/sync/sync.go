@@ -116,6 +116,11 @@ type Result struct {
 	// kinds are counted by the section loop, playlists by their listing,
 	// and playlist items by the item fetchers under playlists' own lock.
 	mu gosync.Mutex
+	// stop ends the rest of the pass once a part met a rejected token:
+	// every later request would be refused too, and each would first ask
+	// plex.tv for a fresh server token.
+	stop    context.CancelCauseFunc
+	stopped bool
 }
 
 // The tables a pass counts changes in.
@@ -139,7 +144,14 @@ func (r *Result) counts(table db.Kind) *Counts { return r.Counts[string(table)] 
 func (r *Result) problem(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.stopped && errors.Is(err, context.Canceled) {
+		return // a consequence of the stop, not a problem of its own
+	}
 	r.Problems = append(r.Problems, err)
+	if errors.Is(err, plex.ErrUnauthorized) && r.stop != nil && !r.stopped {
+		r.stopped = true
+		r.stop(err)
+	}
 }
 
 func (r *Result) skip() {
@@ -248,13 +260,18 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	// wait to hear whether any section changed (libraryChanged).
 	libraryChanged := make(chan bool, 1)
 	playlistsDone := make(chan error, 1)
-	go func() { playlistsDone <- s.playlists(ctx, srv, full, libraryChanged, r) }()
+	pass, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.mu.Lock()
+	r.stop = stop
+	r.mu.Unlock()
+	go func() { playlistsDone <- s.playlists(pass, srv, full, libraryChanged, r) }()
 	reconciled := false
 	for _, sec := range sections {
-		if sec.Type.V != "artist" {
+		if sec.Type.V != "artist" || pass.Err() != nil {
 			continue
 		}
-		did, err := s.section(ctx, srv, sec, at, full, r)
+		did, err := s.section(pass, srv, sec, at, full, r)
 		reconciled = reconciled || did
 		if err != nil && ctx.Err() == nil {
 			r.problem(fmt.Errorf("section %q: %w", sec.Title.V, err))
@@ -264,7 +281,15 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	if err := <-playlistsDone; err != nil && ctx.Err() == nil {
 		r.problem(err)
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if pass.Err() != nil {
+		// Stopped for a rejected token (r.problem): the pass failed as a
+		// whole, and the daemon branches on ErrUnauthorized in the cause.
+		return fmt.Errorf("pass stopped: %w", context.Cause(pass))
+	}
+	return nil
 }
 
 // listed kinds of a music section, parents first so a reader never sees a
