@@ -27,7 +27,10 @@ package sync_test
 //   - a rotated server token that plex.tv hands out fresh: refreshed, the
 //     sync continues — TestContractRotatedServerToken (internal/plex) and,
 //     through the daemon, TestTokenLifecycle (internal/daemon), which also
-//     proves that a plex.tv 401 pauses the jobs and removes nothing.
+//     proves that a plex.tv 401 before the sync pauses the jobs and removes
+//     nothing. A revocation in the middle of a sync pausing the jobs —
+//     TestRevokedMidSyncPausesJobs (internal/daemon); the sync's own side of
+//     it is TestFaultUnauthorizedMidSync.
 //   - every connection of a server down: its run fails alone —
 //     TestUnreachableServerFailsAlone.
 
