@@ -740,9 +740,14 @@ func TestFaultDiskFull(t *testing.T) {
 	if _, err := e.db.W().Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+2)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := syncOwned(e, false)
+	r, err := syncOwned(e, false)
 	if err == nil {
 		t.Fatal("a pass on a full disk reported success")
+	}
+	// The rolled-back batch freed its pages: the run record still says
+	// how the pass ended.
+	if st := runStatus(t, e, r.RunID); st != "partial" && st != "failed" {
+		t.Errorf("run status %q after a full disk", st)
 	}
 	if !strings.Contains(err.Error(), "full") {
 		t.Errorf("the error does not say the disk is full: %v", err)
