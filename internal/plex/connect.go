@@ -209,7 +209,6 @@ func (s *Server) probeOne(ctx context.Context, base string) error {
 		}
 		now := s.c.clock.Now()
 		if added := s.gt.pause(now, now.Add(ra)); added > 0 {
-			s.c.rateLimited.Add(1)
 			s.c.paused.Add(int64(added))
 		}
 	}
@@ -257,12 +256,14 @@ func (s *Server) probeAttempt(ctx context.Context, base string, wb *waitBudget) 
 		return false, 0, err
 	}
 	if hr.StatusCode == http.StatusTooManyRequests {
+		// Every 429 counts, as in do, even when its pause adds nothing to
+		// one already in force: Stats.RateLimited is the answers received.
+		c.rateLimited.Add(1)
 		d, _ := ParseRetryAfter(hr.Header.Get("Retry-After"), c.clock.Now())
 		if d > 0 {
 			// Record the pause before the ticket is given back.
 			now := c.clock.Now()
 			if added := s.gt.pause(now, now.Add(d)); added > 0 {
-				c.rateLimited.Add(1)
 				c.paused.Add(int64(added))
 			}
 		}

@@ -64,16 +64,26 @@ func strict(fo plextest.Options, so msync.Options) plextest.Options {
 // attachEnv opens a database at path and a client for the fake f.
 func attachEnv(t testing.TB, f *plextest.Fake, path string, so msync.Options) *env {
 	t.Helper()
+	return attachEnvWith(t, f, path, so, nil)
+}
+
+// attachEnvWith is attachEnv with the client's options adjusted by co.
+func attachEnvWith(t testing.TB, f *plextest.Fake, path string, so msync.Options, co func(*plex.Options)) *env {
+	t.Helper()
 	d, err := db.Open(context.Background(), path, db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
-	c, err := plex.New(plex.Options{
+	po := plex.Options{
 		TVURL: f.TVURL(), ClientsURL: f.ClientsURL(), RootCAs: f.RootCAs(),
 		Identity:     plex.Identity{Product: "PlexM8 test", Version: "test", ClientID: "test-client", DeviceName: "test"},
 		MaxRetryWait: time.Millisecond,
-	})
+	}
+	if co != nil {
+		co(&po)
+	}
+	c, err := plex.New(po)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,6 +116,11 @@ type Result struct {
 	// kinds are counted by the section loop, playlists by their listing,
 	// and playlist items by the item fetchers under playlists' own lock.
 	mu gosync.Mutex
+	// stop ends the rest of the pass once a part met a rejected token:
+	// every later request would be refused too, and each would first ask
+	// plex.tv for a fresh server token.
+	stop    context.CancelCauseFunc
+	stopped bool
 }
 
 // The tables a pass counts changes in.
@@ -139,7 +144,14 @@ func (r *Result) counts(table db.Kind) *Counts { return r.Counts[string(table)] 
 func (r *Result) problem(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.stopped && errors.Is(err, context.Canceled) {
+		return // a consequence of the stop, not a problem of its own
+	}
 	r.Problems = append(r.Problems, err)
+	if errors.Is(err, plex.ErrUnauthorized) && r.stop != nil && !r.stopped {
+		r.stopped = true
+		r.stop(err)
+	}
 }
 
 func (r *Result) skip() {
@@ -249,16 +261,21 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	// wait to hear what the sections changed (libraryChanged).
 	libraryChanged := make(chan libraryChange, 1)
 	playlistsDone := make(chan error, 1)
-	go func() { playlistsDone <- s.playlists(ctx, srv, full, libraryChanged, r) }()
+	pass, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.mu.Lock()
+	r.stop = stop
+	r.mu.Unlock()
+	go func() { playlistsDone <- s.playlists(pass, srv, full, libraryChanged, r) }()
 	change := libraryChange{sections: map[string]*db.Touched{}}
 	for _, k := range gone {
 		change.sections[k] = nil // its rows were all marked removed
 	}
 	for _, sec := range sections {
-		if sec.Type.V != "artist" {
+		if sec.Type.V != "artist" || pass.Err() != nil {
 			continue
 		}
-		touched, did, err := s.section(ctx, srv, sec, at, full, r)
+		touched, did, err := s.section(pass, srv, sec, at, full, r)
 		if did {
 			change.sections[sec.Key.V] = touched
 		}
@@ -270,7 +287,15 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	if err := <-playlistsDone; err != nil && ctx.Err() == nil {
 		r.problem(err)
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if pass.Err() != nil {
+		// Stopped for a rejected token (r.problem): the pass failed as a
+		// whole, and the daemon branches on ErrUnauthorized in the cause.
+		return fmt.Errorf("pass stopped: %w", context.Cause(pass))
+	}
+	return nil
 }
 
 // listed kinds of a music section, parents first so a reader never sees a

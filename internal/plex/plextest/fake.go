@@ -48,6 +48,9 @@ type Fake struct {
 	faults  []*faultState
 	windows []Window
 
+	// connMu guards all and the listeners of connections KillConn and
+	// ReviveConn replace.
+	connMu    sync.Mutex
 	closeOnce sync.Once
 }
 
@@ -208,7 +211,10 @@ func deadPortOn(network, addr string) (int, error) {
 func (f *Fake) Close() {
 	f.closeOnce.Do(func() {
 		close(f.done)
-		for _, ts := range f.all {
+		f.connMu.Lock()
+		all := append([]*httptest.Server(nil), f.all...)
+		f.connMu.Unlock()
+		for _, ts := range all {
 			ts.Close()
 		}
 	})

@@ -46,6 +46,7 @@ type conn struct {
 	ipv6     bool
 	url      string
 	ts       *httptest.Server // nil for a dead connection
+	dead     bool             // killed by KillConn (guarded by Fake.connMu)
 }
 
 // MachineID returns the server's machine identifier (40 hex characters),
