@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
 // beforeCommit, when set (by tests), runs inside ReplacePlaylistItems's
@@ -175,4 +177,73 @@ func (db *DB) ReplacePlaylistItems(ctx context.Context, serverID, playlistKey st
 		return d, fmt.Errorf("commit playlist items: %w", err)
 	}
 	return d, nil
+}
+
+// PlaylistItemKeys returns a playlist's stored items in order, for a
+// refetch to compare its pages with before it stages anything.
+func (db *DB) PlaylistItemKeys(ctx context.Context, serverID, playlistKey string) ([]PlaylistItem, error) {
+	rows, err := db.R().QueryContext(ctx, `SELECT track_rating_key, playlist_item_id FROM playlist_items
+		WHERE server_id = ? AND playlist_rating_key = ? ORDER BY position`, serverID, playlistKey)
+	if err != nil {
+		return nil, fmt.Errorf("read playlist items: %w", err)
+	}
+	defer rows.Close()
+	var out []PlaylistItem
+	for rows.Next() {
+		var it PlaylistItem
+		if err := rows.Scan(&it.TrackRatingKey, &it.PlaylistItemID); err != nil {
+			return nil, fmt.Errorf("read playlist items: %w", err)
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read playlist items: %w", err)
+	}
+	return out, nil
+}
+
+// KeepPlaylistItems records a refetch whose total items, in order, equal
+// the stored ones: it writes what ReplacePlaylistItems would for them (the
+// signature, and no history version) without staging anything. It reports
+// false and writes nothing when the stored count is not total or when the
+// playlist's title or rules differ from its newest version, which then
+// needs the staged items: the caller stages them and replaces as usual.
+func (db *DB) KeepPlaylistItems(ctx context.Context, serverID, playlistKey string, total int, signature string, now int64) (bool, error) {
+	if _, err := db.mirror(ctx); err != nil {
+		return false, err
+	}
+	tx, err := db.W().BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM playlist_items WHERE server_id = ? AND playlist_rating_key = ?`,
+		serverID, playlistKey).Scan(&n); err != nil {
+		return false, fmt.Errorf("count playlist items: %w", err)
+	}
+	if n != total {
+		return false, nil
+	}
+	// The same test recordStaged makes before it records a version.
+	meta, err := currentMeta(ctx, tx, serverID, playlistKey)
+	if err != nil {
+		return false, err
+	}
+	if meta.found && meta.ptype.String == "audio" {
+		head, err := latestVersion(ctx, tx, serverID, playlistKey)
+		if err != nil {
+			return false, err
+		}
+		if !head.exists || head.state != history.StatePresent || !head.sameMeta(&meta) {
+			return false, nil
+		}
+	}
+	if err := setState(ctx, tx, serverID, PlaylistScope(playlistKey), signature, now); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit playlist items: %w", err)
+	}
+	return true, nil
 }

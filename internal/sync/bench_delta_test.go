@@ -17,8 +17,15 @@ var deltaScenarios = []struct {
 	name   string
 	mutate func(s *plextest.Server, i int)
 }{
+	// One track retitled, outside the rule of the fake's smart playlist
+	// ("Titles with A") before and after: its items need no refetch.
 	{"oneEdit", func(s *plextest.Server, i int) {
-		s.EditTrack(s.Tracks("1")[0].RatingKey, func(t *plextest.Track) { t.Title = fmt.Sprintf("edit %d", i) })
+		s.EditTrack(trackTitled(s, false).RatingKey, func(t *plextest.Track) { t.Title = fmt.Sprintf("edit %d", i) })
+	}},
+	// One track retitled inside that rule: it may have moved in the
+	// playlist's order, so its 69k items are fetched again.
+	{"oneEditInRule", func(s *plextest.Server, i int) {
+		s.EditTrack(trackTitled(s, true).RatingKey, func(t *plextest.Track) { t.Title = fmt.Sprintf("a edit %d", i) })
 	}},
 	{"batch", func(s *plextest.Server, i int) {
 		albums, artists := s.Albums("1"), s.Artists("1")
@@ -37,6 +44,17 @@ var deltaScenarios = []struct {
 		}
 	}},
 	{"nothing", func(*plextest.Server, int) {}},
+}
+
+// trackTitled is the first track of section 1 whose title does (or does
+// not) contain an "a".
+func trackTitled(s *plextest.Server, withA bool) plextest.Track {
+	for _, t := range s.Tracks("1") {
+		if strings.ContainsAny(t.Title, "aA") == withA {
+			return t
+		}
+	}
+	panic("no such track")
 }
 
 // BenchmarkDeltaSync measures an incremental pass after each scenario's

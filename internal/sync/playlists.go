@@ -292,7 +292,19 @@ type itemPage struct {
 // playlist's title or rules changed, in one transaction. A failed fetch changes
 // nothing. known is the item count the playlist listing gave (leafCount), or
 // -1.
+//
+// Most refetches find the items as they were (a smart playlist refetched
+// because the library changed, every playlist on a full pass), so pages that
+// match the stored items are held rather than staged: if every position
+// matched, only the signature is written. The first page that differs, or
+// too many held, stages what was held and the rest as it comes.
 func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, key, sig string, known int) (db.ItemDiff, error) {
+	stored, err := s.db.PlaylistItemKeys(ctx, serverID, key)
+	if err != nil {
+		return db.ItemDiff{}, err
+	}
+	st := &itemStage{s: s, serverID: serverID, key: key, stored: stored, holding: len(stored) > 0,
+		seen: make([]bool, len(stored))}
 	var total int
 	// Pages arrive in any order; the pager hands over each offset once, so
 	// the stage ends up whole.
@@ -305,11 +317,86 @@ func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, 
 			}
 			return ip, nil
 		},
-		use: func(ip itemPage) error { return s.db.StageEntries(ctx, serverID, key, ip.offset, ip.items) },
+		use: func(ip itemPage) error { return st.use(ctx, ip) },
 	}
 	if err := pg.run(ctx, known); err != nil {
 		_ = s.db.DropStaged(context.WithoutCancel(ctx), serverID, key)
 		return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 	}
+	if st.holding && total == len(stored) && st.matched == total {
+		kept, err := s.db.KeepPlaylistItems(ctx, serverID, key, total, sig, s.o.Now().Unix())
+		if err != nil || kept {
+			return db.ItemDiff{}, err
+		}
+	}
+	if err := st.flush(ctx); err != nil {
+		_ = s.db.DropStaged(context.WithoutCancel(ctx), serverID, key)
+		return db.ItemDiff{}, err
+	}
 	return s.db.ReplacePlaylistItems(ctx, serverID, key, total, sig, s.o.Now().Unix())
+}
+
+// maxHeldItems bounds the items a refetch holds in memory while they match
+// the stored ones (some 400 bytes each).
+const maxHeldItems = 100_000
+
+// itemStage is where a refetch's pages go: held while they match the
+// stored items position by position, staged in the database from the first
+// page that does not.
+type itemStage struct {
+	s             *Syncer
+	serverID, key string
+	stored        []db.PlaylistItem
+	holding       bool
+	held          []itemPage
+	nheld         int
+	seen          []bool // stored positions a held page matched
+	matched       int    // distinct positions matched
+}
+
+func (st *itemStage) use(ctx context.Context, ip itemPage) error {
+	if st.holding {
+		if st.nheld+len(ip.items) <= maxHeldItems && st.matches(ip) {
+			st.held = append(st.held, ip)
+			st.nheld += len(ip.items)
+			return nil
+		}
+		if err := st.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return st.s.db.StageEntries(ctx, st.serverID, st.key, ip.offset, ip.items)
+}
+
+// matches reports whether the page holds the stored items at its
+// positions, and marks them seen.
+func (st *itemStage) matches(ip itemPage) bool {
+	if ip.offset < 0 || ip.offset+len(ip.items) > len(st.stored) {
+		return false
+	}
+	for i := range ip.items {
+		a, b := &ip.items[i].PlaylistItem, &st.stored[ip.offset+i]
+		if a.TrackRatingKey != b.TrackRatingKey || a.PlaylistItemID != b.PlaylistItemID {
+			return false
+		}
+	}
+	for i := range ip.items {
+		if p := ip.offset + i; !st.seen[p] {
+			st.seen[p] = true
+			st.matched++
+		}
+	}
+	return true
+}
+
+// flush stages the held pages and stops holding.
+func (st *itemStage) flush(ctx context.Context) error {
+	st.holding = false
+	for _, ip := range st.held {
+		if err := st.s.db.StageEntries(ctx, st.serverID, st.key, ip.offset, ip.items); err != nil {
+			return err
+		}
+	}
+	st.held, st.nheld = nil, 0
+	return nil
 }
