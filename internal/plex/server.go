@@ -125,6 +125,12 @@ func (s *Server) Connect(ctx context.Context) (string, error) {
 	}
 }
 
+// Connection returns the connection in use, probing (Connect) when there
+// is none yet or a fallback has been in use long enough to look again. A
+// long-lived Server keeps its connection from one sync to the next: a
+// connection that stops answering is left on its first failure anyway.
+func (s *Server) Connection(ctx context.Context) (string, error) { return s.base(ctx) }
+
 // base implements endpoint: the connection in use, probing when there is
 // none or when a fallback has been in use long enough to look again.
 func (s *Server) base(ctx context.Context) (string, error) {

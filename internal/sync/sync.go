@@ -236,7 +236,7 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	if err := s.db.UpsertServer(ctx, serverRow(res, now)); err != nil {
 		return err
 	}
-	uri, err := srv.Connect(ctx)
+	uri, err := srv.Connection(ctx)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

@@ -143,6 +143,10 @@ func TestNoChangeSyncIsCheap(t *testing.T) {
 		t.Fatalf("no-change sync made %d requests, budget %d", n, budget)
 	}
 	for _, r := range e.fake.Requests() {
+		// The connection chosen on the first pass is kept.
+		if r.Path == "/identity" {
+			t.Fatalf("no-change sync probed the connections again: %s %s", r.Conn, r.Path)
+		}
 		// A change probe asks for no item or one (newest first); a listing
 		// for more.
 		probe := r.Query.Get("X-Plex-Container-Size") == "0" ||
