@@ -45,7 +45,7 @@ func FuzzLoadConfig(f *testing.F) {
 			if !errors.As(err, &ve) || len(ve.Problems) == 0 {
 				t.Fatalf("a rejection is not a *ValidationError with problems: %T %v", err, err)
 			}
-			lines := bytes.Count(data, []byte("\n")) + 2 // yaml may point just past the end
+			lines := yamlLines(data) + 2 // yaml may point just past the end
 			for _, pr := range ve.Problems {
 				if strings.TrimSpace(pr.Msg) == "" || pr.Line < 0 || pr.Line > lines {
 					t.Fatalf("problem %+v in a file of %d lines", pr, lines-2)
@@ -68,4 +68,15 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatalf("the rendered config loads differently:\n%+v\n%+v\n%s", c, again, out)
 		}
 	})
+}
+
+// yamlLines counts line breaks as the YAML scanner does: CR LF is one, and
+// a lone CR, NEL, LS and PS each break a line too, so a problem may point
+// at a line no "\n" counts.
+func yamlLines(data []byte) int {
+	n := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n"))
+	for _, br := range []string{"\u0085", "\u2028", "\u2029"} {
+		n += bytes.Count(data, []byte(br))
+	}
+	return n
 }
