@@ -103,6 +103,13 @@ func (h *versionHead) sameMeta(m *playlistMeta) bool {
 		h.smart.Valid == m.smart.Valid && h.smart.Bool == m.smart.Bool
 }
 
+// describes reports whether the newest version is a present one with the
+// playlist's title, summary and rules: with the same items, no version is
+// due.
+func (h *versionHead) describes(m *playlistMeta) bool {
+	return h.exists && h.state == history.StatePresent && h.sameMeta(m)
+}
+
 func latestVersion(ctx context.Context, tx *sql.Tx, serverID, key string) (versionHead, error) {
 	var h versionHead
 	err := tx.QueryRowContext(ctx, `SELECT version, state, title, summary, content, smart, item_count, duration_ms
@@ -190,7 +197,7 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 	if err != nil {
 		return false, err
 	}
-	if head.exists && !itemsChanged && head.state == history.StatePresent && head.sameMeta(&meta) {
+	if !itemsChanged && head.describes(&meta) {
 		return false, nil
 	}
 	v := head.version + 1

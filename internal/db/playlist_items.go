@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-
-	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
 // beforeCommit, when set (by tests), runs inside ReplacePlaylistItems's
@@ -225,7 +223,7 @@ func (db *DB) KeepPlaylistItems(ctx context.Context, serverID, playlistKey strin
 	if n != total {
 		return false, nil
 	}
-	// The same test recordStaged makes before it records a version.
+	// recordStaged's test, for items that did not change.
 	meta, err := currentMeta(ctx, tx, serverID, playlistKey)
 	if err != nil {
 		return false, err
@@ -235,7 +233,7 @@ func (db *DB) KeepPlaylistItems(ctx context.Context, serverID, playlistKey strin
 		if err != nil {
 			return false, err
 		}
-		if !head.exists || head.state != history.StatePresent || !head.sameMeta(&meta) {
+		if !head.describes(&meta) {
 			return false, nil
 		}
 	}

@@ -176,7 +176,6 @@ func TestSmartPlaylistFailedRefetchIsRetried(t *testing.T) {
 
 	var leaving, joining *plextest.Track
 	for _, tr := range o.Tracks("1") {
-		tr := tr
 		switch a := strings.ContainsAny(tr.Title+tr.TitleSort, "aA"); {
 		case tr.Duration == nil:
 		case a && leaving == nil:
