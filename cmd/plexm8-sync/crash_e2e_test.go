@@ -292,11 +292,15 @@ type mirrorState struct {
 	// NULL to a version after every existing one) prove every old version
 	// unchanged; rebuilding them all after every kill would be the costly
 	// way to say the same (see rebuilt).
-	versions  map[string]string   // "server|playlist|version": the row
-	latest    map[string]int64    // "server|playlist": its newest version
-	entries   map[int64][2]string // playlist_version_items rowid: the row without last_version, last_version
-	histItems map[int64]string    // history_items id: the row
+	versions  map[string]string // "server|playlist|version": the row
+	latest    map[string]int64  // "server|playlist": its newest version
+	entries   map[int64]versionEntry
+	histItems map[int64]string // history_items id: the row
 }
+
+// versionEntry is a playlist_version_items row: its playlist, the row
+// without last_version, and last_version ("" for NULL).
+type versionEntry struct{ playlist, row, last string }
 
 func (c *crashRig) read() mirrorState {
 	c.t.Helper()
@@ -307,7 +311,7 @@ func (c *crashRig) read() mirrorState {
 	defer d.Close()
 	c.integrity()
 	st := mirrorState{removed: map[string][]string{}, items: map[string][]string{}, versions: map[string]string{},
-		latest: map[string]int64{}, entries: map[int64][2]string{}, histItems: map[int64]string{}}
+		latest: map[string]int64{}, entries: map[int64]versionEntry{}, histItems: map[int64]string{}}
 	scan := func(q string, each func(k, v, w string)) {
 		rows, err := d.R().Query(q)
 		if err != nil {
@@ -339,10 +343,11 @@ func (c *crashRig) read() mirrorState {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		st.latest[k] = max(st.latest[k], n)
 	})
-	scan(`SELECT rowid, json_array(server_id, playlist_rating_key, sort_key, first_version, playlist_item_id, item_id),
+	scan(`SELECT rowid || '|' || server_id || '|' || playlist_rating_key, json_array(sort_key, first_version, playlist_item_id, item_id),
 		coalesce(last_version, '') FROM playlist_version_items`, func(k, row, last string) {
-		id, _ := strconv.ParseInt(k, 10, 64)
-		st.entries[id] = [2]string{row, last}
+		id, pl, _ := strings.Cut(k, "|")
+		n, _ := strconv.ParseInt(id, 10, 64)
+		st.entries[n] = versionEntry{pl, row, last}
 	})
 	scan(`SELECT id, json_array(server_id, hash, track_rating_key, guid, guids, title, artist, album, track_number,
 		disc_number, duration_ms, file), '' FROM history_items`, func(k, row, _ string) {
@@ -488,20 +493,18 @@ func (c *crashRig) checkRound(round int, before mirrorState, afterRm map[string]
 	}
 	for id, e := range before.entries {
 		got, ok := now.entries[id]
-		if !ok || got[0] != e[0] {
-			c.t.Fatalf("round %d: version entry %d changed:\nbefore %v\nnow    %v", round, id, e, got)
+		if !ok || got.playlist != e.playlist || got.row != e.row {
+			c.t.Fatalf("round %d: version entry %d changed:\nbefore %+v\nnow    %+v", round, id, e, got)
 		}
-		if got[1] == e[1] {
+		if got.last == e.last {
 			continue
 		}
 		// An entry leaves the newest version: it can only close after every
 		// version that already held it.
-		var row []any
-		_ = json.Unmarshal([]byte(e[0]), &row)
-		last, _ := strconv.ParseInt(got[1], 10, 64)
-		if pk := fmt.Sprintf("%v|%v", row[0], row[1]); e[1] != "" || last < before.latest[pk] {
+		last, _ := strconv.ParseInt(got.last, 10, 64)
+		if e.last != "" || last < before.latest[e.playlist] {
 			c.t.Fatalf("round %d: version entry %d of %s had last_version %q, now %q (newest version was %d)",
-				round, id, pk, e[1], got[1], before.latest[pk])
+				round, id, e.playlist, e.last, got.last, before.latest[e.playlist])
 		}
 	}
 	groups := map[string]bool{}
