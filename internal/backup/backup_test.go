@@ -14,7 +14,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 func openDB(t *testing.T) *db.DB {
@@ -162,7 +162,7 @@ func TestCorruptCopyIsNotCounted(t *testing.T) {
 type syncEnv struct {
 	fake   *plextest.Fake
 	db     *db.DB
-	syncer *msync.Syncer
+	syncer *mirror.Syncer
 	client *plex.Client
 }
 
@@ -180,7 +180,7 @@ func newSyncEnv(t *testing.T, fo plextest.Options) *syncEnv {
 	}
 	d := openDB(t)
 	// Small pages and batches: many commits, so backups land between them.
-	return &syncEnv{fake: f, db: d, client: c, syncer: msync.New(d, c, msync.Options{PageSize: 50, Concurrency: 2, BatchRows: 200})}
+	return &syncEnv{fake: f, db: d, client: c, syncer: mirror.New(d, c, mirror.Options{PageSize: 50, Concurrency: 2, BatchRows: 200})}
 }
 
 func (e *syncEnv) syncAll(ctx context.Context, full bool) error {

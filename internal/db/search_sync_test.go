@@ -15,18 +15,18 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
-// mirror is a fake Plex synced into a database file by the real sync.
-type mirror struct {
+// syncedFake is a fake Plex synced into a database file by the real sync.
+type syncedFake struct {
 	fake    *plextest.Fake
 	db      *db.DB
-	syncer  *msync.Syncer
+	syncer  *mirror.Syncer
 	servers []*plex.Server
 }
 
-func newMirror(tb testing.TB, fo plextest.Options, path string) *mirror {
+func newMirror(tb testing.TB, fo plextest.Options, path string) *syncedFake {
 	tb.Helper()
 	f, err := plextest.Start(fo)
 	if err != nil {
@@ -36,7 +36,7 @@ func newMirror(tb testing.TB, fo plextest.Options, path string) *mirror {
 	return attachMirror(tb, f, path)
 }
 
-func attachMirror(tb testing.TB, f *plextest.Fake, path string) *mirror {
+func attachMirror(tb testing.TB, f *plextest.Fake, path string) *syncedFake {
 	tb.Helper()
 	d, err := db.Open(context.Background(), path, db.Options{})
 	if err != nil {
@@ -53,15 +53,15 @@ func attachMirror(tb testing.TB, f *plextest.Fake, path string) *mirror {
 	}
 	var clock atomic.Int64
 	clock.Store(1_800_000_000)
-	m := &mirror{fake: f, db: d}
-	m.syncer = msync.New(d, c, msync.Options{PageSize: 1000, Now: func() time.Time { return time.Unix(clock.Add(1), 0) }})
+	m := &syncedFake{fake: f, db: d}
+	m.syncer = mirror.New(d, c, mirror.Options{PageSize: 1000, Now: func() time.Time { return time.Unix(clock.Add(1), 0) }})
 	if m.servers, err = m.syncer.Servers(context.Background(), secret.New(f.AccountToken()), nil, nil); err != nil {
 		tb.Fatal(err)
 	}
 	return m
 }
 
-func (m *mirror) sync(tb testing.TB, full bool) {
+func (m *syncedFake) sync(tb testing.TB, full bool) {
 	tb.Helper()
 	for _, s := range m.servers {
 		if _, err := m.syncer.Server(context.Background(), s, full); err != nil {

@@ -18,7 +18,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // The fake profiles the adaptive client is measured on.
@@ -125,7 +125,7 @@ func fullSync(b *testing.B, f *plextest.Fake, st setting) runResult {
 		TVURL: f.TVURL(), ClientsURL: f.ClientsURL(), RootCAs: f.RootCAs(), Transport: pt,
 		Identity: plex.Identity{Product: "PlexM8 bench", Version: "bench", ClientID: "bench", DeviceName: "bench"},
 	}
-	so := msync.Options{PageSize: st.pageSize}
+	so := mirror.Options{PageSize: st.pageSize}
 	if st.conc > 0 {
 		po.MaxConcurrency, po.FixedConcurrency = st.conc, true
 		so.Concurrency = st.conc
@@ -134,7 +134,7 @@ func fullSync(b *testing.B, f *plextest.Fake, st setting) runResult {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := msync.New(d, c, so)
+	s := mirror.New(d, c, so)
 	servers, err := s.Servers(context.Background(), secret.New(f.AccountToken()), []string{f.Owned().MachineID()}, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // deltaScenarios are the library changes the delta reconcile is measured
@@ -78,7 +78,7 @@ func BenchmarkDeltaSync(b *testing.B) {
 					}
 					s := f.Owned()
 					var requests int
-					var plans []msync.Plan
+					var plans []mirror.Plan
 					var paths map[string]int
 					b.ResetTimer()
 					for i := range b.N {

@@ -15,12 +15,12 @@ import (
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // benchOpts are the sync settings the benchmarks measure: the defaults a user
 // gets, with the page size raised to the maximum PMS accepts without warning.
-func benchOpts() msync.Options { return msync.Options{PageSize: 1000} }
+func benchOpts() mirror.Options { return mirror.Options{PageSize: 1000} }
 
 func benchSizes(b *testing.B, f func(b *testing.B, tracks int)) {
 	for _, n := range []int{10_000, 100_000} {
@@ -80,7 +80,7 @@ func BenchmarkLatencyPaging(b *testing.B) {
 			defer f.Close()
 			for range b.N {
 				b.StopTimer()
-				e := benchEnvWith(b, f, msync.Options{PageSize: 200, Concurrency: conc})
+				e := benchEnvWith(b, f, mirror.Options{PageSize: 200, Concurrency: conc})
 				b.StartTimer()
 				if _, err := e.syncer.Server(context.Background(), e.servers[0], true); err != nil {
 					b.Fatal(err)
@@ -111,7 +111,7 @@ func syncedFake(b *testing.B, tracks int) (*plextest.Fake, *env) {
 
 func benchEnv(b *testing.B, f *plextest.Fake) *env { return benchEnvWith(b, f, benchOpts()) }
 
-func benchEnvWith(b *testing.B, f *plextest.Fake, o msync.Options) *env {
+func benchEnvWith(b *testing.B, f *plextest.Fake, o mirror.Options) *env {
 	b.Helper()
 	return attachEnv(b, f, filepath.Join(b.TempDir(), fmt.Sprintf("bench-%d.db", time.Now().UnixNano())), o)
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // dump is every row of a server's artists, albums and tracks, current or
@@ -189,7 +189,7 @@ func TestDeltaPropertyRandomMutations(t *testing.T) {
 			}
 		})
 	}
-	if plans[msync.PlanDelta] == 0 {
+	if plans[mirror.PlanDelta] == 0 {
 		t.Fatalf("no pass ran a delta: %v", plans)
 	}
 	t.Logf("plans: %v", plans)
@@ -201,7 +201,7 @@ func countRequest(r *http.Request) bool {
 }
 
 // planOf returns the plan a pass chose for section key.
-func planOf(t *testing.T, r *msync.Result, key string) msync.Plan {
+func planOf(t *testing.T, r *mirror.Result, key string) mirror.Plan {
 	t.Helper()
 	for _, p := range r.Plans {
 		if p.Key == key {
@@ -209,7 +209,7 @@ func planOf(t *testing.T, r *msync.Result, key string) msync.Plan {
 		}
 	}
 	t.Fatalf("no plan for section %s in %+v", key, r.Plans)
-	return msync.Plan{}
+	return mirror.Plan{}
 }
 
 // Two changes in the second of the last read: the second one moves no
@@ -223,14 +223,14 @@ func TestDeltaTwoEditsInTheSecondOfTheLastRead(t *testing.T) {
 	tr := o.Tracks("1")
 	o.EditTrack(tr[10].RatingKey, func(x *plextest.Track) { x.Title = "first" })
 	res := e.sync(false, false)
-	if p := planOf(t, res[0], "1"); p.Action != msync.PlanDelta {
+	if p := planOf(t, res[0], "1"); p.Action != mirror.PlanDelta {
 		t.Fatalf("plan %+v, want a delta", p)
 	}
 	assertMirror(t, e.db, e.fake)
 	o.EditTrack(tr[20].RatingKey, func(x *plextest.Track) { x.Title = "second" })
 	o.EditTrack(tr[30].RatingKey, func(x *plextest.Track) { x.Title = "third" })
 	res = e.sync(false, false)
-	if p := planOf(t, res[0], "1"); p.Action != msync.PlanDelta {
+	if p := planOf(t, res[0], "1"); p.Action != mirror.PlanDelta {
 		t.Fatalf("plan %+v, want a delta", p)
 	}
 	assertMirror(t, e.db, e.fake)
@@ -257,7 +257,7 @@ func TestDeltaServerClockBehindLocal(t *testing.T) {
 		o.EditTrack(o.Tracks("1")[i*7].RatingKey, func(x *plextest.Track) { x.Title = fmt.Sprint("edit ", i) })
 		o.RemoveTrack(o.Tracks("1")[i*11+3].RatingKey)
 		res := e.sync(false, false)
-		if p := planOf(t, res[0], "1"); p.Action != msync.PlanDelta {
+		if p := planOf(t, res[0], "1"); p.Action != mirror.PlanDelta {
 			t.Fatalf("plan %+v, want a delta", p)
 		}
 		assertMirror(t, e.db, f)
@@ -276,7 +276,7 @@ func TestDeltaRemovalPlusAdditionSameCount(t *testing.T) {
 	o.RemoveTrack(gone)
 	o.AddTrack(o.Albums("1")[5].RatingKey, "newcomer")
 	res := e.sync(false, false)
-	if p := planOf(t, res[0], "1"); p.Action != msync.PlanDelta {
+	if p := planOf(t, res[0], "1"); p.Action != mirror.PlanDelta {
 		t.Fatalf("plan %+v, want a delta", p)
 	}
 	assertMirror(t, e.db, e.fake)
@@ -303,7 +303,7 @@ func TestDeltaUnderPageCap(t *testing.T) {
 	o.RemoveTrack(tr[5].RatingKey)
 	o.RemoveTrack(tr[250].RatingKey)
 	res := e.sync(false, false)
-	if p := planOf(t, res[0], "1"); p.Action != msync.PlanDelta {
+	if p := planOf(t, res[0], "1"); p.Action != mirror.PlanDelta {
 		t.Fatalf("plan %+v, want a delta", p)
 	}
 	assertMirror(t, e.db, e.fake)
@@ -334,7 +334,7 @@ func TestDeltaListingChangesMidway(t *testing.T) {
 	if !fired {
 		t.Fatal("test setup: the delta made no count request")
 	}
-	if p := planOf(t, res[0], "1"); p.Action != msync.PlanComplete || !strings.Contains(p.Reason, "fell back") {
+	if p := planOf(t, res[0], "1"); p.Action != mirror.PlanComplete || !strings.Contains(p.Reason, "fell back") {
 		t.Fatalf("plan %+v, want a fall back to the complete listing", p)
 	}
 	if n := count(t, e.db, `SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL AND rating_key = ?`, tr[100].RatingKey); n != 0 {

@@ -52,7 +52,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // stepClock is a client clock whose Sleep returns at once, having moved
@@ -169,7 +169,7 @@ func mutateSome(t testing.TB, s *plextest.Server) {
 }
 
 // The owned server is the first result, the shared one the second.
-func syncOwned(e *env, full bool) (*msync.Result, error) {
+func syncOwned(e *env, full bool) (*mirror.Result, error) {
 	return e.syncer.Server(context.Background(), e.servers[0], full)
 }
 
@@ -204,7 +204,7 @@ func TestFault429Storm(t *testing.T) {
 			f.Inject(storm)
 			f.ResetRequests()
 			before := e.client.Stats()
-			var r *msync.Result
+			var r *mirror.Result
 			for _, srv := range e.servers {
 				res, err := e.syncer.Server(context.Background(), srv, true)
 				if err != nil {
@@ -510,7 +510,7 @@ func TestFaultMalformedPagePersists(t *testing.T) {
 	e.fake.Inject(plextest.Fault{Host: s.MachineID(), Path: "/library/sections/1/all", Match: laterTrackPages, Skip: 1, Malformed: true})
 	e.fake.Inject(plextest.Fault{Host: s.MachineID(), Path: "/playlists/" + bad.RatingKey + "/items", Malformed: true})
 	r, err := syncOwned(e, false)
-	if !errors.Is(err, msync.ErrPartial) {
+	if !errors.Is(err, mirror.ErrPartial) {
 		t.Fatalf("pass with malformed pages: %v; want ErrPartial", err)
 	}
 	if st := runStatus(t, e, r.RunID); st != "partial" {
@@ -683,7 +683,7 @@ func TestFaultSlowServer(t *testing.T) {
 	start := time.Now()
 	r, err := syncOwned(e, false)
 	took := time.Since(start)
-	if !errors.Is(err, msync.ErrPartial) {
+	if !errors.Is(err, mirror.ErrPartial) {
 		t.Fatalf("pass against a server that stops answering: %v; want a partial run", err)
 	}
 	if msg := err.Error(); !strings.Contains(msg, "deadline exceeded") && !strings.Contains(msg, "timeout") {
@@ -844,7 +844,7 @@ func attachDB(t testing.TB, e *env, d *db.DB) *env {
 	t.Helper()
 	ne := &env{t: t, fake: e.fake, db: d, client: e.client}
 	ne.clock.Store(e.clock.Load())
-	ne.syncer = msync.New(d, e.client, msync.Options{PageSize: 37, Concurrency: 3, BatchRows: 100,
+	ne.syncer = mirror.New(d, e.client, mirror.Options{PageSize: 37, Concurrency: 3, BatchRows: 100,
 		Now: func() time.Time { return time.Unix(ne.clock.Add(1), 0) }})
 	var err error
 	ne.servers, err = ne.syncer.Servers(context.Background(), secret.New(e.fake.AccountToken()), nil, nil)

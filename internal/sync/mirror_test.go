@@ -17,7 +17,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // env is one fake Plex account mirrored into a real database file.
@@ -26,14 +26,14 @@ type env struct {
 	fake    *plextest.Fake
 	db      *db.DB
 	client  *plex.Client
-	syncer  *msync.Syncer
+	syncer  *mirror.Syncer
 	servers []*plex.Server
 	clock   atomic.Int64
 }
 
 // newEnv starts a fake as strict as a real server can be, as far as the
 // sources allow (see strict), and mirrors it.
-func newEnv(t testing.TB, fo plextest.Options, so msync.Options) *env {
+func newEnv(t testing.TB, fo plextest.Options, so mirror.Options) *env {
 	t.Helper()
 	f, err := plextest.Start(strict(fo, so))
 	if err != nil {
@@ -48,7 +48,7 @@ func newEnv(t testing.TB, fo plextest.Options, so msync.Options) *env {
 // (stamps do not move), edits move no section stamp (unverified either way),
 // and the server serves fewer items per page than the client asks for, so
 // short pages are the normal case. A MaxPageSize the test set is kept.
-func strict(fo plextest.Options, so msync.Options) plextest.Options {
+func strict(fo plextest.Options, so mirror.Options) plextest.Options {
 	fo.SharedSecond = true
 	fo.SectionStampsIgnoreEdits = true
 	if fo.MaxPageSize == 0 {
@@ -62,13 +62,13 @@ func strict(fo plextest.Options, so msync.Options) plextest.Options {
 }
 
 // attachEnv opens a database at path and a client for the fake f.
-func attachEnv(t testing.TB, f *plextest.Fake, path string, so msync.Options) *env {
+func attachEnv(t testing.TB, f *plextest.Fake, path string, so mirror.Options) *env {
 	t.Helper()
 	return attachEnvWith(t, f, path, so, nil)
 }
 
 // attachEnvWith is attachEnv with the client's options adjusted by co.
-func attachEnvWith(t testing.TB, f *plextest.Fake, path string, so msync.Options, co func(*plex.Options)) *env {
+func attachEnvWith(t testing.TB, f *plextest.Fake, path string, so mirror.Options, co func(*plex.Options)) *env {
 	t.Helper()
 	d, err := db.Open(context.Background(), path, db.Options{})
 	if err != nil {
@@ -94,7 +94,7 @@ func attachEnvWith(t testing.TB, f *plextest.Fake, path string, so msync.Options
 		// distinct and no test depends on the wall clock.
 		so.Now = func() time.Time { return time.Unix(e.clock.Add(1), 0) }
 	}
-	e.syncer = msync.New(d, c, so)
+	e.syncer = mirror.New(d, c, so)
 	e.servers, err = e.syncer.Servers(context.Background(), secret.New(f.AccountToken()), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -104,9 +104,9 @@ func attachEnvWith(t testing.TB, f *plextest.Fake, path string, so msync.Options
 
 // sync runs one pass over every server and returns the results; it fails
 // the test on error unless allowErr.
-func (e *env) sync(full, allowErr bool) []*msync.Result {
+func (e *env) sync(full, allowErr bool) []*mirror.Result {
 	e.t.Helper()
-	var out []*msync.Result
+	var out []*mirror.Result
 	for _, srv := range e.servers {
 		r, err := e.syncer.Server(context.Background(), srv, full)
 		if err != nil && !allowErr {

@@ -12,7 +12,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // quietClock is a virtual clock shared by the client and the fake's
@@ -106,7 +106,7 @@ func stormSync(t *testing.T, rps float64) {
 	clk.mu.Unlock()
 	var stamp int64 = 1_800_000_000
 	var stampMu gosync.Mutex
-	syncer := msync.New(d, c, msync.Options{PageSize: 25, Concurrency: 4, BatchRows: 500, Now: func() time.Time {
+	syncer := mirror.New(d, c, mirror.Options{PageSize: 25, Concurrency: 4, BatchRows: 500, Now: func() time.Time {
 		stampMu.Lock()
 		defer stampMu.Unlock()
 		stamp++

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // itemFetches counts the requests for a playlist's items since the fake's
@@ -142,7 +142,7 @@ func TestSmartPlaylistRefetchFollowsItsRules(t *testing.T) {
 		st.mutate()
 		f.ResetRequests()
 		res := e.sync(false, false)
-		if p := planOf(t, res[0], "1"); p.Action != msync.PlanDelta {
+		if p := planOf(t, res[0], "1"); p.Action != mirror.PlanDelta {
 			t.Fatalf("%s: plan %+v, want a delta", st.name, p)
 		}
 		for _, c := range []struct {

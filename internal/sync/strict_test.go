@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 // Tests of the places where a real server is less kind than a naive fake
@@ -257,7 +257,7 @@ func TestPassesOfCoincidingServersDoNotInterleave(t *testing.T) {
 	o.RemoveTrack(o.Tracks("1")[7].RatingKey)
 	sh.RemoveTrack(sh.Tracks("1")[9].RatingKey)
 	e.fake.ResetRequests()
-	var shared *msync.Result
+	var shared *mirror.Result
 	var sharedErr error
 	done := make(chan struct{})
 	// While the owned server's tracks are listed, the shared server's pass

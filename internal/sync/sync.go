@@ -1,7 +1,3 @@
-// Package sync mirrors Plex servers into the database. It plans the work from
-// Plex's change signals, pages listings concurrently, and hands decoded pages
-// to a single writer. It never marks a row removed on partial information:
-// only a complete and consistent listing can do that.
 package sync
 
 import (

@@ -13,16 +13,16 @@ import (
 
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 var smallLib = plextest.Options{Tracks: 240, SharedTracks: 30}
 
-func opts() msync.Options { return msync.Options{PageSize: 37, Concurrency: 3, BatchRows: 100} }
+func opts() mirror.Options { return mirror.Options{PageSize: 37, Concurrency: 3, BatchRows: 100} }
 
 // completeOpts are opts for tests of the complete listing: they fault its
 // later pages, which a delta would not ask for.
-func completeOpts() msync.Options {
+func completeOpts() mirror.Options {
 	o := opts()
 	o.CompleteListings = true
 	return o
@@ -47,7 +47,7 @@ func TestFullSyncEqualsFake(t *testing.T) {
 			}
 			// A second full pass over an unchanged library rewrites nothing.
 			for _, r := range e.sync(true, false) {
-				if tot := r.Totals(); tot != (msync.Counts{}) {
+				if tot := r.Totals(); tot != (mirror.Counts{}) {
 					t.Fatalf("unchanged full re-sync of %s changed %s", r.Server, fmtCounts(r))
 				}
 			}
@@ -129,7 +129,7 @@ func TestNoChangeSyncIsCheap(t *testing.T) {
 	e.fake.ResetRequests()
 	res := e.sync(false, false)
 	for _, r := range res {
-		if tot := r.Totals(); tot != (msync.Counts{}) {
+		if tot := r.Totals(); tot != (mirror.Counts{}) {
 			t.Fatalf("no-change sync of %s changed %s", r.Server, fmtCounts(r))
 		}
 	}
@@ -294,10 +294,10 @@ func runStatus(t testing.TB, e *env, id int64) string {
 	return st
 }
 
-func fmtCounts(r *msync.Result) string {
+func fmtCounts(r *mirror.Result) string {
 	var parts []string
 	for k, c := range r.Counts {
-		if *c != (msync.Counts{}) {
+		if *c != (mirror.Counts{}) {
 			parts = append(parts, fmt.Sprintf("%s %+v", k, *c))
 		}
 	}
