@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/pager"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
@@ -375,15 +376,15 @@ func (l *locator) list(ctx context.Context, kind db.Kind, q plex.Query, sp span)
 		return nil, fallBack("listing a range of %d %s would cost more than %d requests", sp.server, kind, l.budget)
 	}
 	l.budget -= cost
-	pg := pager[[]db.Row]{srv: l.srv, q: rq, size: size, conc: l.s.o.Concurrency,
-		started: func(int) {},
-		convert: li.rows,
-		use: func(rows []db.Row) error {
+	pg := pager.Listing[[]db.Row]{Source: l.srv, Query: rq, Size: size, Concurrency: l.s.o.Concurrency,
+		Started: func(int) {},
+		Convert: li.rows,
+		Use: func(rows []db.Row) error {
 			_, err := l.tx.PutPage(ctx, rows, true)
 			return err
 		},
 	}
-	if err := pg.run(ctx, sp.server); err != nil {
+	if err := pg.Run(ctx, sp.server); err != nil {
 		if errors.Is(err, plex.ErrInconsistent) {
 			return nil, fmt.Errorf("%w: %w", errFallBack, err)
 		}

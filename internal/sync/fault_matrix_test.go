@@ -17,7 +17,8 @@ package sync_test
 //   - totalSize that shrinks during paging: no deletions, the next pass is
 //     exact — TestDriftingTotalRemovesNothing (sync_test.go); the pager's
 //     own checks of drift, offsets and short pages —
-//     TestPagerInconsistentPages and TestPagerShortPageRestartsAtServedSize.
+//     TestPagerInconsistentPages and TestPagerShortPageRestartsAtServedSize
+//     (internal/pager).
 //   - a removal and an addition between pages (the total does not move) —
 //     TestSwapDuringListingRemovesNothing; in a playlist —
 //     TestPlaylistSwapAcrossPageBoundaryRemovesNothingWrongly.

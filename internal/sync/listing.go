@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/pager"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
@@ -29,15 +30,15 @@ func (l *listing) run(ctx context.Context, q plex.Query, known int, phase string
 	w := writer{l: l}
 	defer w.abort()
 	var total int
-	pg := pager[[]db.Row]{srv: l.srv, q: q, size: l.srv.PageSize(o.PageSize), conc: o.Concurrency,
-		started: func(t int) {
+	pg := pager.Listing[[]db.Row]{Source: l.srv, Query: q, Size: l.srv.PageSize(o.PageSize), Concurrency: o.Concurrency,
+		Started: func(t int) {
 			total = t
 			o.Progress.Start(phase, total)
 		},
-		convert: l.rows,
-		use:     func(rows []db.Row) error { return w.write(ctx, rows) },
+		Convert: l.rows,
+		Use:     func(rows []db.Row) error { return w.write(ctx, rows) },
 	}
-	err := pg.run(ctx, known)
+	err := pg.Run(ctx, known)
 	o.Progress.Finish()
 	// Rows already written stay: they are what the server said, and keeping
 	// them is never destructive. Only removal needs the listing whole.

@@ -7,6 +7,7 @@ import (
 	gosync "sync"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/pager"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
@@ -128,9 +129,9 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 	counts := r.counts(db.KindPlaylist)
 	var total int
 	var fatal error // a failed write: unlike a failed listing, it stops the playlists
-	pg := pager[playlistPage]{srv: srv, q: plex.AllPlaylists(), size: srv.PageSize(s.o.PageSize), conc: s.o.Concurrency,
-		started: func(t int) { total = t },
-		convert: func(page plex.Page) (playlistPage, error) {
+	pg := pager.Listing[playlistPage]{Source: srv, Query: plex.AllPlaylists(), Size: srv.PageSize(s.o.PageSize), Concurrency: s.o.Concurrency,
+		Started: func(t int) { total = t },
+		Convert: func(page plex.Page) (playlistPage, error) {
 			rows := make([]db.Row, len(page.Items))
 			for i := range page.Items {
 				if !page.Items[i].RatingKey.Valid || page.Items[i].RatingKey.V == "" {
@@ -140,14 +141,14 @@ func (s *Syncer) listPlaylists(ctx context.Context, srv *plex.Server, full bool,
 			}
 			return playlistPage{page, rows}, nil
 		},
-		use: func(pp playlistPage) error {
+		Use: func(pp playlistPage) error {
 			jj, ww, err := s.storePlaylists(ctx, serverID, pp, full, counts, r)
 			jobs, waiting = append(jobs, jj...), append(waiting, ww...)
 			fatal = err
 			return err
 		},
 	}
-	err = pg.run(ctx, -1)
+	err = pg.Run(ctx, -1)
 	if fatal != nil {
 		return nil, nil, fatal
 	}
@@ -308,18 +309,18 @@ func (s *Syncer) playlistItems(ctx context.Context, srv *plex.Server, serverID, 
 	var total int
 	// Pages arrive in any order; the pager hands over each offset once, so
 	// the stage ends up whole.
-	pg := pager[itemPage]{srv: srv, q: plex.PlaylistItems(key), size: srv.PageSize(s.o.PageSize), conc: s.o.Concurrency,
-		started: func(t int) { total = t },
-		convert: func(p plex.Page) (itemPage, error) {
+	pg := pager.Listing[itemPage]{Source: srv, Query: plex.PlaylistItems(key), Size: srv.PageSize(s.o.PageSize), Concurrency: s.o.Concurrency,
+		Started: func(t int) { total = t },
+		Convert: func(p plex.Page) (itemPage, error) {
 			ip := itemPage{offset: p.Offset, items: make([]db.Entry, len(p.Items))}
 			for i := range p.Items {
 				ip.items[i] = playlistItem(&p.Items[i])
 			}
 			return ip, nil
 		},
-		use: func(ip itemPage) error { return st.use(ctx, ip) },
+		Use: func(ip itemPage) error { return st.use(ctx, ip) },
 	}
-	if err := pg.run(ctx, known); err != nil {
+	if err := pg.Run(ctx, known); err != nil {
 		_ = s.db.DropStaged(context.WithoutCancel(ctx), serverID, key)
 		return db.ItemDiff{}, fmt.Errorf("list items: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/history"
+	"github.com/plexm8/plexm8-sync/internal/pager"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
@@ -270,8 +271,8 @@ func readBack(ctx context.Context, srv *plex.Server, key string, pageSize int) (
 		ids    []int64
 	}
 	var parts []part
-	pg := pager[part]{srv: srv, q: plex.PlaylistItems(key), size: pageSize, conc: 1, started: func(int) {},
-		convert: func(p plex.Page) (part, error) {
+	pg := pager.Listing[part]{Source: srv, Query: plex.PlaylistItems(key), Size: pageSize, Concurrency: 1, Started: func(int) {},
+		Convert: func(p plex.Page) (part, error) {
 			pt := part{offset: p.Offset}
 			for i := range p.Items {
 				pt.keys = append(pt.keys, p.Items[i].RatingKey.V)
@@ -279,9 +280,9 @@ func readBack(ctx context.Context, srv *plex.Server, key string, pageSize int) (
 			}
 			return pt, nil
 		},
-		use: func(pt part) error { parts = append(parts, pt); return nil },
+		Use: func(pt part) error { parts = append(parts, pt); return nil },
 	}
-	if err := pg.run(ctx, -1); err != nil {
+	if err := pg.Run(ctx, -1); err != nil {
 		return nil, nil, fmt.Errorf("read back playlist %s: %w", key, err)
 	}
 	slices.SortFunc(parts, func(a, b part) int { return a.offset - b.offset })

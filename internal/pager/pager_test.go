@@ -1,4 +1,4 @@
-package sync
+package pager
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	gosync "sync"
+	"sync"
 	"testing"
 
 	"github.com/plexm8/plexm8-sync/internal/plex"
@@ -17,7 +17,7 @@ import (
 // and may change the answer: it returns the page to serve (or an error), or
 // ok=false to serve the listing as it stands.
 type fakeSource struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	total   int
 	maxPage int
 	honour  bool // answer a done ctx with its error, as a real client does
@@ -62,13 +62,13 @@ func (f *fakeSource) calls() []string {
 
 // collect runs a pager over src and returns the keys handed to use, in
 // order of use. onUse, if set, runs inside use with the page's offset.
-func collect(ctx context.Context, src pageSource, size, conc, known int, onUse func(offset int)) ([]int, int, error) {
+func collect(ctx context.Context, src Source, size, conc, known int, onUse func(offset int)) ([]int, int, error) {
 	var got []int
 	total := -1
-	pg := pager[plex.Page]{srv: src, q: plex.SectionItems("1", plex.TypeTrack), size: size, conc: conc,
-		started: func(t int) { total = t },
-		convert: func(p plex.Page) (plex.Page, error) { return p, nil },
-		use: func(p plex.Page) error {
+	pg := Listing[plex.Page]{Source: src, Query: plex.SectionItems("1", plex.TypeTrack), Size: size, Concurrency: conc,
+		Started: func(t int) { total = t },
+		Convert: func(p plex.Page) (plex.Page, error) { return p, nil },
+		Use: func(p plex.Page) error {
 			if onUse != nil {
 				onUse(p.Offset)
 			}
@@ -79,7 +79,7 @@ func collect(ctx context.Context, src pageSource, size, conc, known int, onUse f
 			return nil
 		},
 	}
-	err := pg.run(ctx, known)
+	err := pg.Run(ctx, known)
 	return got, total, err
 }
 
@@ -327,17 +327,17 @@ func TestPagerKeepsDuplicates(t *testing.T) {
 		return p, nil, true
 	}
 	var got []string
-	pg := pager[plex.Page]{srv: src, q: plex.PlaylistItems("9"), size: 2, conc: 1,
-		started: func(int) {},
-		convert: func(p plex.Page) (plex.Page, error) { return p, nil },
-		use: func(p plex.Page) error {
+	pg := Listing[plex.Page]{Source: src, Query: plex.PlaylistItems("9"), Size: 2, Concurrency: 1,
+		Started: func(int) {},
+		Convert: func(p plex.Page) (plex.Page, error) { return p, nil },
+		Use: func(p plex.Page) error {
 			for _, it := range p.Items {
 				got = append(got, it.RatingKey.V)
 			}
 			return nil
 		},
 	}
-	if err := pg.run(t.Context(), -1); err != nil {
+	if err := pg.Run(t.Context(), -1); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(got, keys) {

@@ -1,36 +1,39 @@
-package sync
+// Package pager lists a Plex query completely: several pages in flight, each
+// checked against the listing, so a listing it reports finished is whole. It
+// is the only pager: plex serves single pages and does not judge them, and
+// the mirror and restore both need a listing they can trust.
+package pager
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	gosync "sync"
+	"sync"
 	"sync/atomic"
 
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
-// pageSource serves the pages of a listing. *plex.Server is the real one; the
+// Source serves the pages of a listing. *plex.Server is the real one; the
 // pager's own tests use a fake, so every page outcome can be staged.
-type pageSource interface {
+type Source interface {
 	Page(ctx context.Context, q plex.Query, start, size int) (plex.Page, error)
 }
 
-// pager lists one query with several pages in flight. Pages are converted on
-// the goroutine that fetched them (decoding and row building stay off the
-// single writer), then handed to use on the caller's goroutine in arrival
+// Listing lists one query with several pages in flight. Pages are converted
+// on the goroutine that fetched them (decoding and row building stay off the
+// single writer), then handed to Use on the caller's goroutine in arrival
 // order. Every page is checked against the listing's total, its offset and
-// its expected length, so the pages handed to use cover the listing exactly
+// its expected length, so the pages handed to Use cover the listing exactly
 // once, without gaps: that is what lets a caller trust a listing as complete.
-// It is the only pager: plex serves single pages and does not judge them.
-type pager[T any] struct {
-	srv     pageSource
-	q       plex.Query
-	size    int             // items asked per page
-	conc    int             // pages in flight
-	started func(total int) // told the total before the first use
-	convert func(plex.Page) (T, error)
-	use     func(T) error
+type Listing[T any] struct {
+	Source      Source
+	Query       plex.Query
+	Size        int             // items asked per page
+	Concurrency int             // pages in flight
+	Started     func(total int) // told the total before the first Use
+	Convert     func(plex.Page) (T, error)
+	Use         func(T) error
 }
 
 type fetched[T any] struct {
@@ -49,48 +52,48 @@ func (e errShort) Error() string {
 
 func (e errShort) Unwrap() error { return plex.ErrInconsistent }
 
-// run lists the query. known is the total when the caller knows it already
+// Run lists the query. known is the total when the caller knows it already
 // (a count taken moments before): then every page, the first included, is
 // fetched at once. Otherwise (known < 0) the first page is fetched alone to
 // learn the total and the page size the server really serves.
 //
-// run returns nil only when every page was fetched, checked and handed to
-// use, and ctx was not cancelled meanwhile: nil is what lets a caller mark
+// Run returns nil only when every page was fetched, checked and handed to
+// Use, and ctx was not cancelled meanwhile: nil is what lets a caller mark
 // unlisted rows removed, so a stopped listing must never look like a
 // finished one.
-func (pg *pager[T]) run(ctx context.Context, known int) error {
+func (pg *Listing[T]) Run(ctx context.Context, known int) error {
 	if known < 0 {
-		first, err := pg.srv.Page(ctx, pg.q, 0, pg.size)
+		first, err := pg.Source.Page(ctx, pg.Query, 0, pg.Size)
 		if err != nil {
 			return err
 		}
 		total := first.TotalSize
-		step := pg.size
+		step := pg.Size
 		if first.Size < step && first.Size < total {
 			step = first.Size
 		}
 		if step <= 0 && total > 0 {
 			return fmt.Errorf("%w: server returned an empty first page of %d items", plex.ErrInconsistent, total)
 		}
-		pg.started(total)
+		pg.Started(total)
 		if err := checkPage(first, 0, step, total); err != nil {
 			return err
 		}
-		v, err := pg.convert(first)
+		v, err := pg.Convert(first)
 		if err == nil {
-			err = pg.use(v)
+			err = pg.Use(v)
 		}
 		if err != nil {
 			return err
 		}
 		return pg.fanout(ctx, step, step, total)
 	}
-	pg.started(known)
-	err := pg.fanout(ctx, 0, pg.size, known)
+	pg.Started(known)
+	err := pg.fanout(ctx, 0, pg.Size, known)
 	var short errShort
-	if errors.As(err, &short) && short.n < pg.size {
+	if errors.As(err, &short) && short.n < pg.Size {
 		// Start again at the size the server serves. What was already
-		// handed to use is handed again: callers' writes are idempotent.
+		// handed to Use is handed again: callers' writes are idempotent.
 		return pg.fanout(ctx, 0, short.n, known)
 	}
 	return err
@@ -99,7 +102,7 @@ func (pg *pager[T]) run(ctx context.Context, known int) error {
 // fanout fetches the pages at from, from+step, ... below total. Every page a
 // fetcher claims is handed over, page or error, and the pages used are
 // counted: whatever stops the fetchers, fewer than all is an error.
-func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
+func (pg *Listing[T]) fanout(ctx context.Context, from, step, total int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -112,12 +115,12 @@ func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
 	// A fetcher always hands its outcome over, even once ctx is done: the
 	// loop below receives until the channel closes, so the send cannot
 	// block for good, and the buffer bounds how far fetching runs ahead of
-	// use (pages must not pile up in memory).
-	out := make(chan fetched[T], pg.conc)
+	// Use (pages must not pile up in memory).
+	out := make(chan fetched[T], pg.Concurrency)
 	var next atomic.Int64
 	next.Store(int64(from))
-	var wg gosync.WaitGroup
-	for range min(pg.conc, pages) {
+	var wg sync.WaitGroup
+	for range min(pg.Concurrency, pages) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -126,13 +129,13 @@ func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
 				if start >= total {
 					return
 				}
-				p, err := pg.srv.Page(ctx, pg.q, start, step)
+				p, err := pg.Source.Page(ctx, pg.Query, start, step)
 				if err == nil {
 					err = checkPage(p, start, step, total)
 				}
 				var v T
 				if err == nil {
-					v, err = pg.convert(p)
+					v, err = pg.Convert(p)
 				}
 				out <- fetched[T]{v, err}
 				if err != nil {
@@ -150,7 +153,7 @@ func (pg *pager[T]) fanout(ctx context.Context, from, step, total int) error {
 			continue // drain so the fetchers can exit
 		}
 		if f.err == nil {
-			f.err = pg.use(f.v)
+			f.err = pg.Use(f.v)
 		}
 		if f.err != nil {
 			firstErr = f.err
