@@ -11,7 +11,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/history"
 	"github.com/plexm8/plexm8-sync/internal/plex"
-	mirror "github.com/plexm8/plexm8-sync/internal/sync"
+	"github.com/plexm8/plexm8-sync/internal/restore"
 )
 
 func init() {
@@ -90,7 +90,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 			return err
 		}
 	}
-	plan, err := mirror.PlanRestore(ctx, d, mirror.RestoreRequest{SourceServerID: p.ServerID, PlaylistKey: p.RatingKey,
+	plan, err := restore.NewPlan(ctx, d, restore.Request{SourceServerID: p.ServerID, PlaylistKey: p.RatingKey,
 		Version: v, TargetServerID: target, Title: as, Replace: replace})
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	if err != nil {
 		return explain(err)
 	}
-	res, err := mirror.Restore(ctx, srv, plan, cfg.Plex.PageSize)
+	res, err := plan.Apply(ctx, srv, cfg.Plex.PageSize)
 	if res != nil && res.RatingKey != "" {
 		fmt.Fprintf(a.Stdout, "Created playlist %q (rating key %s) on %s.\n", res.Title, res.RatingKey, plan.TargetName)
 		if res.Moves > 0 {
@@ -127,7 +127,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 			fmt.Fprintf(a.Stdout, "Deleted the playlist it replaces (rating key %s).\n", res.Replaced)
 		}
 	}
-	if errors.Is(err, mirror.ErrRestoreIncomplete) && res != nil && res.RatingKey != "" {
+	if errors.Is(err, restore.ErrIncomplete) && res != nil && res.RatingKey != "" {
 		return fmt.Errorf("%w\nthe new playlist %s was left in place for you to check; nothing was deleted", err, res.RatingKey)
 	}
 	if err != nil {
@@ -142,7 +142,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	return nil
 }
 
-func printPlan(w io.Writer, p history.Playlist, plan *mirror.RestorePlan) {
+func printPlan(w io.Writer, p history.Playlist, plan *restore.Plan) {
 	kind := ""
 	if plan.Version.Smart {
 		kind = "smart "

@@ -1,4 +1,9 @@
-package sync
+// Package restore brings a saved playlist version back to a Plex server. A
+// Plan is worked out from the database alone (NewPlan: every saved item
+// resolved to a current track of the target), so a dry run sends nothing;
+// Apply then creates the playlist, reads it back and verifies it before it
+// deletes anything.
+package restore
 
 import (
 	"context"
@@ -14,13 +19,13 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
-// ErrRestoreIncomplete is matched by the error of a restore that created a
+// ErrIncomplete is matched by the error of a restore that created a
 // playlist, but not exactly the saved one: items were not found on the
 // target server, or the server's copy differs from what was sent.
-var ErrRestoreIncomplete = errors.New("restore incomplete")
+var ErrIncomplete = errors.New("restore incomplete")
 
-// RestoreRequest says what to restore where.
-type RestoreRequest struct {
+// Request says what to restore where.
+type Request struct {
 	// SourceServerID and PlaylistKey name the playlist whose history holds
 	// the version; Version is its number.
 	SourceServerID, PlaylistKey string
@@ -34,11 +39,11 @@ type RestoreRequest struct {
 	Replace bool
 }
 
-// RestorePlan is what a restore will do, worked out from the database
-// alone: the version, every item's match on the target server, and the
-// playlist it would replace.
-type RestorePlan struct {
-	Request    RestoreRequest
+// Plan is what a restore will do, worked out from the database alone: the
+// version, every item's match on the target server, and the playlist it
+// would replace.
+type Plan struct {
+	Request    Request
 	TargetName string
 	Version    history.Version
 	Matches    []history.Match
@@ -55,7 +60,7 @@ type RestorePlan struct {
 
 // Unmatched returns the saved items no current track of the target
 // matches.
-func (p *RestorePlan) Unmatched() []history.Item {
+func (p *Plan) Unmatched() []history.Item {
 	var out []history.Item
 	for _, m := range p.Matches {
 		if !m.Matched() {
@@ -66,7 +71,7 @@ func (p *RestorePlan) Unmatched() []history.Item {
 }
 
 // Keys returns the rating keys to send, in order.
-func (p *RestorePlan) Keys() []string {
+func (p *Plan) Keys() []string {
 	var out []string
 	for _, m := range p.Matches {
 		if m.Matched() {
@@ -76,9 +81,9 @@ func (p *RestorePlan) Keys() []string {
 	return out
 }
 
-// PlanRestore resolves a version's items against the target server's
-// current tracks in the mirror. It sends nothing to any server.
-func PlanRestore(ctx context.Context, d *db.DB, req RestoreRequest) (*RestorePlan, error) {
+// NewPlan resolves a version's items against the target server's current
+// tracks in the mirror. It sends nothing to any server.
+func NewPlan(ctx context.Context, d *db.DB, req Request) (*Plan, error) {
 	if req.TargetServerID == "" {
 		req.TargetServerID = req.SourceServerID
 	}
@@ -90,7 +95,7 @@ func PlanRestore(ctx context.Context, d *db.DB, req RestoreRequest) (*RestorePla
 	if i < 0 {
 		return nil, fmt.Errorf("playlist %s has no version %d: %w", req.PlaylistKey, req.Version, db.ErrNoVersion)
 	}
-	p := &RestorePlan{Request: req, Version: vs[i]}
+	p := &Plan{Request: req, Version: vs[i]}
 	if p.Request.Title == "" {
 		p.Request.Title = p.Version.Title
 	}
@@ -140,7 +145,7 @@ func PlanRestore(ctx context.Context, d *db.DB, req RestoreRequest) (*RestorePla
 // replaceTarget finds the playlist --replace would delete: the playlist
 // itself when restoring onto its own server and it still exists, else the
 // target's one current playlist of the title.
-func replaceTarget(ctx context.Context, d *db.DB, req RestoreRequest, title string) (string, error) {
+func replaceTarget(ctx context.Context, d *db.DB, req Request, title string) (string, error) {
 	ps, err := d.CurrentPlaylistTitles(ctx, req.TargetServerID)
 	if err != nil {
 		return "", err
@@ -185,8 +190,8 @@ func smartSection(content string) string {
 	return key
 }
 
-// RestoreResult is what a restore did.
-type RestoreResult struct {
+// Result is what a restore did.
+type Result struct {
 	RatingKey string // of the new playlist
 	Title     string
 	// Got is the rating keys the server holds after the restore, read back.
@@ -200,17 +205,17 @@ type RestoreResult struct {
 	Replaced string // rating key of the playlist deleted by --replace
 }
 
-// Restore carries out a plan on srv (the plan's target): it creates the
+// Apply carries out the plan on srv (the plan's target): it creates the
 // playlist (in bounded chunks), reads it back and compares count and order
 // with the plan, and only then, with --replace, deletes the playlist it
-// replaces. The error wraps ErrRestoreIncomplete when items were not found
-// or the read-back differs; the new playlist is left in place for the user
-// to inspect.
-func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int) (*RestoreResult, error) {
+// replaces. The error wraps ErrIncomplete when items were not found or the
+// read-back differs; the new playlist is left in place for the user to
+// inspect.
+func (p *Plan) Apply(ctx context.Context, srv *plex.Server, pageSize int) (*Result, error) {
 	if id := srv.Resource().ClientIdentifier; id != p.Request.TargetServerID {
 		return nil, fmt.Errorf("restore: plan is for server %s, not %s", p.Request.TargetServerID, id)
 	}
-	res := &RestoreResult{Title: p.Request.Title}
+	res := &Result{Title: p.Request.Title}
 	if p.Version.Smart {
 		pl, err := srv.CreateSmartPlaylist(ctx, res.Title, p.SectionKey, p.Version.Content)
 		if err != nil {
@@ -218,7 +223,7 @@ func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int
 		}
 		res.RatingKey = pl.RatingKey.V
 		if !pl.Smart.V || !pl.Content.Valid {
-			return res, fmt.Errorf("server made playlist %s, but not a smart one with rules: %w", res.RatingKey, ErrRestoreIncomplete)
+			return res, fmt.Errorf("server made playlist %s, but not a smart one with rules: %w", res.RatingKey, ErrIncomplete)
 		}
 		// A smart playlist's items are whatever its rules select now; read
 		// them back so the report can say how many.
@@ -230,7 +235,7 @@ func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int
 	} else {
 		keys := p.Keys()
 		if len(keys) == 0 {
-			return nil, fmt.Errorf("none of the %d saved items was found on %s: nothing to restore: %w", len(p.Matches), p.TargetName, ErrRestoreIncomplete)
+			return nil, fmt.Errorf("none of the %d saved items was found on %s: nothing to restore: %w", len(p.Matches), p.TargetName, ErrIncomplete)
 		}
 		pl, err := srv.CreatePlaylist(ctx, res.Title, keys)
 		if pl.RatingKey.Valid {
@@ -239,7 +244,7 @@ func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int
 		if err != nil {
 			return res, err
 		}
-		if err := verifyRestore(ctx, srv, p, res, pageSize); err != nil {
+		if err := verify(ctx, srv, p, res, pageSize); err != nil {
 			return res, err
 		}
 	}
@@ -251,7 +256,7 @@ func Restore(ctx context.Context, srv *plex.Server, p *RestorePlan, pageSize int
 		problems = append(problems, fmt.Errorf("server kept %d items of the %d sent (order kept: %v)", len(res.Got), len(p.Keys()), !res.OutOfOrder))
 	}
 	if len(problems) > 0 {
-		return res, fmt.Errorf("%w: %w", ErrRestoreIncomplete, errors.Join(problems...))
+		return res, fmt.Errorf("%w: %w", ErrIncomplete, errors.Join(problems...))
 	}
 	if p.ReplaceKey != "" && p.ReplaceKey != res.RatingKey {
 		if err := srv.DeletePlaylist(ctx, p.ReplaceKey); err != nil {
@@ -293,12 +298,12 @@ func readBack(ctx context.Context, srv *plex.Server, key string, pageSize int) (
 	return keys, ids, nil
 }
 
-// verifyRestore reads the new playlist back and compares it with the plan:
+// verify reads the new playlist back and compares it with the plan:
 // servers can answer 200 and keep fewer items than they were sent. When
 // the server kept every item but in another order, the order is repaired
 // with move requests (as few as the longest run already in order allows)
 // and checked again.
-func verifyRestore(ctx context.Context, srv *plex.Server, p *RestorePlan, res *RestoreResult, pageSize int) error {
+func verify(ctx context.Context, srv *plex.Server, p *Plan, res *Result, pageSize int) error {
 	got, ids, err := readBack(ctx, srv, res.RatingKey, pageSize)
 	if err != nil {
 		return err
