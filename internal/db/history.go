@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
@@ -162,21 +163,6 @@ func insertVersion(ctx context.Context, tx *sql.Tx, serverID, key string, now in
 	return nil
 }
 
-// openEntry is an entry of a playlist's newest version.
-type openEntry struct {
-	rowid   int64
-	sortKey string
-	key     string
-	hash    int64
-}
-
-// stagedEntry is a staged item: its position is its index.
-type stagedEntry struct {
-	key  string
-	hash int64
-	dur  sql.NullInt64
-}
-
 func entryKey(trackKey string, pid sql.NullInt64) string {
 	it := history.Item{RatingKey: trackKey, PlaylistItemID: pid.Int64}
 	return it.Key()
@@ -202,7 +188,7 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 	}
 	v := head.version + 1
 
-	old, err := openEntries(ctx, tx, serverID, key)
+	rowids, old, err := openEntries(ctx, tx, serverID, key)
 	if err != nil {
 		return false, err
 	}
@@ -214,83 +200,29 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 	if err != nil {
 		return false, err
 	}
-	oldKeys := make([]string, len(old))
-	for i := range old {
-		oldKeys[i] = old[i].key
-	}
-	newKeys := make([]string, len(staged))
-	var dur sql.NullInt64
-	for j := range staged {
-		newKeys[j] = staged[j].key
-		if staged[j].dur.Valid {
-			dur.Int64 += staged[j].dur.Int64
-			dur.Valid = true
-		}
-	}
-	a := history.Align(oldKeys, newKeys)
+	plan := history.PlanVersion(old, staged)
 
-	// Old entries not kept are closed at the previous version; a kept
-	// entry whose track description changed is closed too and re-opened
-	// under the same order key, so every version reads as it was.
-	keptOld := make([]bool, len(old))
-	var closeIDs []int64
-	type newRow struct {
-		pos     int
-		sortKey string
-	}
-	var rows []newRow
-	for j, i := range a.OldOf {
-		if !a.Kept[j] {
-			continue
+	if len(plan.Close) > 0 {
+		closeIDs := make([]int64, len(plan.Close))
+		for n, i := range plan.Close {
+			closeIDs[n] = rowids[i]
 		}
-		keptOld[i] = true
-		if old[i].hash != staged[j].hash {
-			closeIDs = append(closeIDs, old[i].rowid)
-			rows = append(rows, newRow{j, old[i].sortKey})
-		}
-	}
-	for i := range old {
-		if !keptOld[i] {
-			closeIDs = append(closeIDs, old[i].rowid)
-		}
-	}
-	// Runs of inserted entries get keys between the kept neighbours.
-	lo := ""
-	for j := 0; j < len(staged); {
-		if a.Kept[j] {
-			lo = old[a.OldOf[j]].sortKey
-			j++
-			continue
-		}
-		end := j
-		for end < len(staged) && !a.Kept[end] {
-			end++
-		}
-		hi := ""
-		if end < len(staged) {
-			hi = old[a.OldOf[end]].sortKey
-		}
-		for n, k := range history.Between(lo, hi, end-j) {
-			rows = append(rows, newRow{j + n, k})
-		}
-		j = end
-	}
-
-	if len(closeIDs) > 0 {
 		ids, _ := json.Marshal(closeIDs)
 		if _, err := tx.ExecContext(ctx, `UPDATE playlist_version_items SET last_version = ?
 			WHERE rowid IN (SELECT value FROM json_each(?))`, v-1, string(ids)); err != nil {
 			return false, fmt.Errorf("close entries of playlist %s: %w", key, err)
 		}
 	}
-	if len(rows) > 0 {
+	// Re-opened entries are written before inserted ones: the order fixes
+	// the rows' ids, which stay as they always were.
+	if rows := slices.Concat(plan.Reopen, plan.Insert); len(rows) > 0 {
 		type jr struct {
 			P int    `json:"p"`
 			K string `json:"k"`
 		}
 		js := make([]jr, len(rows))
 		for i, r := range rows {
-			js[i] = jr{r.pos, r.sortKey}
+			js[i] = jr{r.Position, r.SortKey}
 		}
 		b, _ := json.Marshal(js)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO history_items (server_id, hash, track_rating_key, guid, guids,
@@ -311,7 +243,8 @@ func recordStaged(ctx context.Context, tx *sql.Tx, serverID, key string, itemsCh
 		}
 	}
 	err = insertVersion(ctx, tx, serverID, key, now, versionRow{version: v, state: history.StatePresent, meta: &meta,
-		itemCount: len(staged), duration: dur, added: a.Added(), removed: a.Removed(), moved: a.Moved()})
+		itemCount: len(staged), duration: sql.NullInt64{Int64: plan.DurationMS, Valid: plan.HasDuration},
+		added: plan.Added, removed: plan.Removed, moved: plan.Moved})
 	return err == nil, err
 }
 
@@ -338,7 +271,7 @@ func recordAllNew(ctx context.Context, tx *sql.Tx, serverID, key string, v int, 
 			return fmt.Errorf("store item descriptions of playlist %s: %w", key, err)
 		}
 		// The keys are a JSON array: element i orders position i.
-		keys, err := json.Marshal(history.Between("", "", n))
+		keys, err := json.Marshal(history.InitialKeys(n))
 		if err != nil {
 			return fmt.Errorf("order keys of playlist %s: %w", key, err)
 		}
@@ -354,44 +287,49 @@ func recordAllNew(ctx context.Context, tx *sql.Tx, serverID, key string, v int, 
 		itemCount: n, duration: dur, added: n})
 }
 
-func openEntries(ctx context.Context, tx *sql.Tx, serverID, key string) ([]openEntry, error) {
+// openEntries reads the open entries of a playlist's newest version in
+// order-key order, with their rowids (rowids[i] is old[i]'s).
+func openEntries(ctx context.Context, tx *sql.Tx, serverID, key string) (rowids []int64, old []history.OpenEntry, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT e.rowid, e.sort_key, h.track_rating_key, e.playlist_item_id, h.hash
 		FROM playlist_version_items e JOIN history_items h ON h.id = e.item_id
 		WHERE e.server_id = ? AND e.playlist_rating_key = ? AND e.last_version IS NULL ORDER BY e.sort_key`, serverID, key)
 	if err != nil {
-		return nil, fmt.Errorf("read entries of playlist %s: %w", key, err)
+		return nil, nil, fmt.Errorf("read entries of playlist %s: %w", key, err)
 	}
 	defer rows.Close()
-	var out []openEntry
 	for rows.Next() {
-		var e openEntry
+		var rowid int64
+		var e history.OpenEntry
 		var tk string
 		var pid sql.NullInt64
-		if err := rows.Scan(&e.rowid, &e.sortKey, &tk, &pid, &e.hash); err != nil {
-			return nil, fmt.Errorf("read entries of playlist %s: %w", key, err)
+		if err := rows.Scan(&rowid, &e.SortKey, &tk, &pid, &e.Desc); err != nil {
+			return nil, nil, fmt.Errorf("read entries of playlist %s: %w", key, err)
 		}
-		e.key = entryKey(tk, pid)
-		out = append(out, e)
+		e.Key = entryKey(tk, pid)
+		rowids = append(rowids, rowid)
+		old = append(old, e)
 	}
-	return out, rows.Err()
+	return rowids, old, rows.Err()
 }
 
-func stagedEntries(ctx context.Context, tx *sql.Tx, sk string) ([]stagedEntry, error) {
+// stagedEntries reads a playlist's staged items in position order.
+func stagedEntries(ctx context.Context, tx *sql.Tx, sk string) ([]history.NewEntry, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT track_rating_key, playlist_item_id, snap_hash, duration_ms
 		FROM temp.staged_items WHERE playlist = ? ORDER BY position`, sk)
 	if err != nil {
 		return nil, fmt.Errorf("read staged items: %w", err)
 	}
 	defer rows.Close()
-	var out []stagedEntry
+	var out []history.NewEntry
 	for rows.Next() {
-		var e stagedEntry
+		var e history.NewEntry
 		var tk string
-		var pid sql.NullInt64
-		if err := rows.Scan(&tk, &pid, &e.hash, &e.dur); err != nil {
+		var pid, dur sql.NullInt64
+		if err := rows.Scan(&tk, &pid, &e.Desc, &dur); err != nil {
 			return nil, fmt.Errorf("read staged items: %w", err)
 		}
-		e.key = entryKey(tk, pid)
+		e.Key = entryKey(tk, pid)
+		e.DurationMS, e.HasDuration = dur.Int64, dur.Valid
 		out = append(out, e)
 	}
 	return out, rows.Err()
