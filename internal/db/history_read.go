@@ -221,3 +221,19 @@ func (db *DB) CurrentPlaylistTitles(ctx context.Context, serverID string) ([]his
 	}
 	return out, rows.Err()
 }
+
+// histString is an optional text column as text, "" when NULL.
+func histString(v sql.NullString) string {
+	if v.Valid {
+		return v.String
+	}
+	return ""
+}
+
+// histInt is an optional integer column as a number, 0 when NULL.
+func histInt(v sql.NullInt64) int64 {
+	if v.Valid {
+		return v.Int64
+	}
+	return 0
+}
