@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Backup writes a consistent, compacted copy of the database to dst (mode
@@ -74,4 +75,51 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
+}
+
+// ErrCorrupt is matched by the error VerifyFile returns for a file that
+// fails PRAGMA integrity_check or is not a plexm8-sync database.
+var ErrCorrupt = errors.New("database copy failed its integrity check")
+
+// VerifyFile opens the database file at path on its own, read-only, and runs
+// PRAGMA integrity_check on it. A backup counts only once this passed.
+func VerifyFile(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("verify %q: %w", abs, err)
+	}
+	// No WAL or shared memory for a check of a closed copy: immutable makes
+	// SQLite read the file as it is and create nothing beside it.
+	pool := openPool(fileURI(abs)+"?mode=ro&immutable=1", 1)
+	defer pool.Close()
+	st, err := readState(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+	}
+	if st.appID != applicationID {
+		return fmt.Errorf("verify %q: %w: not a plexm8-sync database", abs, ErrCorrupt)
+	}
+	rows, err := pool.QueryContext(ctx, `PRAGMA integrity_check(20)`)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+	}
+	if len(msgs) != 1 || msgs[0] != "ok" {
+		return fmt.Errorf("verify %q: %w: %s", abs, ErrCorrupt, strings.Join(msgs, "; "))
+	}
+	return nil
 }
