@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/backup"
-	"github.com/plexm8/plexm8-sync/internal/daemon"
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
@@ -120,12 +119,12 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	}
 	if recorded {
 		// Recorded once done, so the copy holds no "running" row of its own.
-		run := db.JobRecord{Job: daemon.JobBackup, StartedAt: start.Unix(), FinishedAt: time.Now().Unix(), Status: daemon.StatusOK}
+		run := db.JobRun{Job: db.JobBackup, StartedAt: start.Unix(), FinishedAt: time.Now().Unix(), Status: db.RunOK}
 		if err != nil {
-			run.Status, run.Error = daemon.StatusFailed, err.Error()
+			run.Status, run.Error = db.RunFailed, err.Error()
 		} else {
 			b, _ := json.Marshal(map[string]any{"file": info.Path, "bytes": info.Bytes, "integrity": "ok"})
-			run.Details = string(b)
+			run.Details = b
 		}
 		if rerr := d.RecordJob(context.WithoutCancel(ctx), run); rerr != nil && err == nil {
 			err = rerr

@@ -187,10 +187,6 @@ type backupReport struct {
 	Exists    bool      `json:"exists"` // the file is still there
 }
 
-// jobOrder lists the daemon's jobs in the order they are shown; jobs a
-// later version adds come after, by name.
-var jobOrder = []string{"validate_token", "refresh_resources", "sync", "full_sync", "backup", "maintenance"}
-
 func unixTime(s int64) *time.Time {
 	if s == 0 {
 		return nil
@@ -222,7 +218,7 @@ func syncRep(r db.SyncRun) syncReport {
 	return syncReport{
 		ID: r.ID, Kind: r.Kind, ServerID: nonEmpty(r.ServerID), Server: nonEmpty(r.Server),
 		StartedAt: time.Unix(r.StartedAt, 0).UTC(), FinishedAt: unixTime(r.FinishedAt), Duration: seconds(r.StartedAt, r.FinishedAt),
-		Status: r.Status, Added: r.Added, Updated: r.Updated, Removed: r.Removed, Requests: r.Requests, Error: r.Error,
+		Status: string(r.Status), Added: r.Added, Updated: r.Updated, Removed: r.Removed, Requests: r.Requests, Error: r.Error,
 	}
 }
 
@@ -262,12 +258,7 @@ func buildStatus(st *db.Status, cfg *config.Config, dbPath string, now time.Time
 	}
 	rep.Jobs = jobStatus(st, cfg)
 	if b := st.LastGoodBackup; b != nil {
-		var d struct {
-			File      string `json:"file"`
-			Bytes     int64  `json:"bytes"`
-			Integrity string `json:"integrity"`
-		}
-		_ = json.Unmarshal(b.Details, &d) // missing details leave the fields empty
+		d, _ := b.BackupDetails() // missing details leave the fields empty
 		at := b.FinishedAt
 		if at == 0 {
 			at = b.StartedAt
@@ -312,15 +303,15 @@ func tokenStatus(ts *db.TokenState, cfg *config.Config, problems *[]string) (tok
 }
 
 func jobStatus(st *db.Status, cfg *config.Config) []jobReport {
-	configured := map[string]string{
-		"validate_token": cfg.Schedule.ValidateToken, "refresh_resources": cfg.Schedule.RefreshResources,
-		"sync": cfg.Schedule.Sync, "full_sync": cfg.Schedule.FullSync, "backup": cfg.Schedule.Backup,
+	configured := map[db.JobName]string{
+		db.JobValidateToken: cfg.Schedule.ValidateToken, db.JobRefreshResources: cfg.Schedule.RefreshResources,
+		db.JobSync: cfg.Schedule.Sync, db.JobFullSync: cfg.Schedule.FullSync, db.JobBackup: cfg.Schedule.Backup,
 	}
-	last := map[string]db.JobRun{}
+	last := map[db.JobName]db.JobRun{}
 	for _, j := range st.Jobs {
 		last[j.Job] = j
 	}
-	names := map[string]bool{}
+	names := map[db.JobName]bool{}
 	for n, spec := range configured {
 		if spec != "" {
 			names[n] = true
@@ -332,19 +323,21 @@ func jobStatus(st *db.Status, cfg *config.Config) []jobReport {
 	for n := range last {
 		names[n] = true
 	}
-	var extra []string
+	// Jobs a later version adds come after the known ones, by name.
+	order := db.JobNames()
+	var extra []db.JobName
 	for n := range names {
-		if !slices.Contains(jobOrder, n) {
+		if !slices.Contains(order, n) {
 			extra = append(extra, n)
 		}
 	}
-	sort.Strings(extra)
+	slices.Sort(extra)
 	var out []jobReport
-	for _, n := range append(slices.Clone(jobOrder), extra...) {
+	for _, n := range append(order, extra...) {
 		if !names[n] {
 			continue
 		}
-		jr := jobReport{Name: n, Schedule: nonEmpty(configured[n])}
+		jr := jobReport{Name: string(n), Schedule: nonEmpty(configured[n])}
 		// The running daemon's plan is what will happen; the config may
 		// have been edited since it started.
 		if s, ok := st.Schedule[n]; ok {
@@ -353,7 +346,7 @@ func jobStatus(st *db.Status, cfg *config.Config) []jobReport {
 		if r, ok := last[n]; ok {
 			jr.LastRun = &jobRunRep{
 				StartedAt: time.Unix(r.StartedAt, 0).UTC(), FinishedAt: unixTime(r.FinishedAt),
-				Duration: seconds(r.StartedAt, r.FinishedAt), Status: r.Status, Error: r.Error, Details: r.Details,
+				Duration: seconds(r.StartedAt, r.FinishedAt), Status: string(r.Status), Error: r.Error, Details: r.Details,
 			}
 		}
 		out = append(out, jr)

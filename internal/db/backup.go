@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -122,4 +123,37 @@ func VerifyFile(ctx context.Context, path string) error {
 		return fmt.Errorf("verify %q: %w: %s", abs, ErrCorrupt, strings.Join(msgs, "; "))
 	}
 	return nil
+}
+
+// BackupDetails are the details of a backup's job_runs row: the one shape
+// written by whoever takes a backup and read by status.
+type BackupDetails struct {
+	File      string `json:"file"`
+	Bytes     int64  `json:"bytes"`
+	Integrity string `json:"integrity"` // "ok": VerifyFile passed on the copy
+	Rotated   int    `json:"rotated"`   // older backups deleted to keep backup.keep
+}
+
+// IntegrityOK is the Integrity of a copy that passed VerifyFile, the only
+// kind a backup run records.
+const IntegrityOK = "ok"
+
+// JSON encodes d for JobRun.Details.
+func (d BackupDetails) JSON() json.RawMessage {
+	b, _ := json.Marshal(d) // strings and integers always encode
+	return b
+}
+
+// BackupDetails decodes the details of a backup run. Missing details leave
+// it zero; details of another shape are an error, with whatever fields did
+// decode kept.
+func (r JobRun) BackupDetails() (BackupDetails, error) {
+	var d BackupDetails
+	if len(r.Details) == 0 {
+		return d, nil
+	}
+	if err := json.Unmarshal(r.Details, &d); err != nil {
+		return d, fmt.Errorf("details of job run %d: %w", r.ID, err)
+	}
+	return d, nil
 }

@@ -3,19 +3,21 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 )
 
-// JobRecord is a job_runs row: one run of a daemon job (or of `backup` from the
-// command line). Details is JSON.
-type JobRecord struct {
-	ID         int64
-	Job        string
-	StartedAt  int64
-	FinishedAt int64  // 0 while running
-	Status     string // running | ok | partial | failed | skipped | paused
-	Error      string
-	Details    string
+// JobRun is a job_runs row: one run of a daemon job (or of `backup` from
+// the command line). Details is the job's own JSON (for sync: servers,
+// added, updated, removed; for backup: BackupDetails), passed through
+// undecoded because each job defines its shape.
+type JobRun struct {
+	ID                    int64
+	Job                   JobName
+	StartedAt, FinishedAt int64 // FinishedAt is 0 while running or after a crash
+	Status                RunStatus
+	Error                 string
+	Details               json.RawMessage
 }
 
 func nullString(s string) any {
@@ -26,8 +28,8 @@ func nullString(s string) any {
 }
 
 // StartJob records a job run as running and returns its id.
-func (db *DB) StartJob(ctx context.Context, job string, now int64) (int64, error) {
-	res, err := db.W().ExecContext(ctx, `INSERT INTO job_runs (job, started_at, status) VALUES (?, ?, 'running')`, job, now)
+func (db *DB) StartJob(ctx context.Context, job JobName, now int64) (int64, error) {
+	res, err := db.W().ExecContext(ctx, `INSERT INTO job_runs (job, started_at, status) VALUES (?, ?, ?)`, job, now, RunRunning)
 	if err != nil {
 		return 0, fmt.Errorf("record start of job %s: %w", job, err)
 	}
@@ -35,9 +37,9 @@ func (db *DB) StartJob(ctx context.Context, job string, now int64) (int64, error
 }
 
 // FinishJob records how the run r.ID ended.
-func (db *DB) FinishJob(ctx context.Context, r JobRecord) error {
+func (db *DB) FinishJob(ctx context.Context, r JobRun) error {
 	_, err := db.W().ExecContext(ctx, `UPDATE job_runs SET finished_at = ?, status = ?, error = ?, details = ? WHERE id = ?`,
-		r.FinishedAt, r.Status, nullString(r.Error), nullString(r.Details), r.ID)
+		r.FinishedAt, r.Status, nullString(r.Error), nullString(string(r.Details)), r.ID)
 	if err != nil {
 		return fmt.Errorf("record end of job run %d: %w", r.ID, err)
 	}
@@ -45,28 +47,46 @@ func (db *DB) FinishJob(ctx context.Context, r JobRecord) error {
 }
 
 // RecordJob writes a run that had no duration of its own, such as a tick
-// skipped because the job was still running, or one paused for the token.
-func (db *DB) RecordJob(ctx context.Context, r JobRecord) error {
+// skipped because the job was still running, or one paused for the token;
+// and a backup's run, written only once the copy is taken so that the copy
+// holds no "running" row of its own.
+func (db *DB) RecordJob(ctx context.Context, r JobRun) error {
 	_, err := db.W().ExecContext(ctx, `INSERT INTO job_runs (job, started_at, finished_at, status, error, details) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.Job, r.StartedAt, r.FinishedAt, r.Status, nullString(r.Error), nullString(r.Details))
+		r.Job, r.StartedAt, r.FinishedAt, r.Status, nullString(r.Error), nullString(string(r.Details)))
 	if err != nil {
 		return fmt.Errorf("record %s run of job %s: %w", r.Status, r.Job, err)
 	}
 	return nil
 }
 
+const jobRunColumns = `id, job, started_at, coalesce(finished_at, 0), status, coalesce(error, ''), details`
+
+func scanJobRun(sc interface{ Scan(...any) error }) (JobRun, error) {
+	var r JobRun
+	var details sql.NullString
+	if err := sc.Scan(&r.ID, &r.Job, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Error, &details); err != nil {
+		return r, err
+	}
+	// Details that are not JSON would make every encoder of the status
+	// fail; keep them out rather than pass them on.
+	if details.Valid && json.Valid([]byte(details.String)) {
+		r.Details = json.RawMessage(details.String)
+	}
+	return r, nil
+}
+
 // LastJobRuns returns the latest run of each job, newest first.
-func (db *DB) LastJobRuns(ctx context.Context) ([]JobRecord, error) {
-	rows, err := db.R().QueryContext(ctx, `SELECT id, job, started_at, coalesce(finished_at, 0), status, coalesce(error, ''), coalesce(details, '')
+func (db *DB) LastJobRuns(ctx context.Context) ([]JobRun, error) {
+	rows, err := db.R().QueryContext(ctx, `SELECT `+jobRunColumns+`
 		FROM job_runs WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job) ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("read job runs: %w", err)
 	}
 	defer rows.Close()
-	var out []JobRecord
+	var out []JobRun
 	for rows.Next() {
-		var r JobRecord
-		if err := rows.Scan(&r.ID, &r.Job, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Error, &r.Details); err != nil {
+		r, err := scanJobRun(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read job runs: %w", err)
 		}
 		out = append(out, r)
@@ -88,10 +108,10 @@ func (db *DB) PruneJobRuns(ctx context.Context, before int64) (int64, error) {
 }
 
 // closeInterruptedJobs marks failed the job runs a stopped process left
-// "running", as closeInterruptedRuns does for sync_runs.
+// running, as closeInterruptedRuns does for sync_runs.
 func closeInterruptedJobs(ctx context.Context, w *sql.DB) error {
-	if _, err := w.ExecContext(ctx, `UPDATE job_runs SET status = 'failed',
-		error = coalesce(error, 'interrupted: the process stopped before the run finished') WHERE status = 'running'`); err != nil {
+	if _, err := w.ExecContext(ctx, `UPDATE job_runs SET status = ?, error = coalesce(error, ?) WHERE status = ?`,
+		RunFailed, interruptedRun, RunRunning); err != nil {
 		return fmt.Errorf("close interrupted job runs: %w", err)
 	}
 	return nil
