@@ -5,7 +5,9 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -103,7 +105,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		{Name: db.JobRefreshResources, Spec: s.RefreshResources, Writes: true, YieldTo: []db.JobName{db.JobSync, db.JobFullSync}},
 		{Name: db.JobSync, Spec: s.Sync, Writes: true, YieldTo: []db.JobName{db.JobFullSync}},
 		{Name: db.JobFullSync, Spec: s.FullSync, Writes: true},
-		{Name: db.JobBackup, Spec: s.Backup, Writes: true, RecordAtEnd: true},
+		{Name: db.JobBackup, Spec: s.Backup, Writes: true, RecordsItself: true},
 		{Name: db.JobMaintenance, Spec: MaintenanceSpec, Writes: true},
 	} {
 		j.Run = func(ctx context.Context) Outcome { return d.impl[j.Name](ctx) }
@@ -335,13 +337,33 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 	return o
 }
 
+// backup takes a backup through backup.Run, which records the run itself
+// (the job is RecordsItself).
 func (d *Daemon) backup(ctx context.Context) Outcome {
 	cfg := d.config()
-	res, err := backup.Take(ctx, d.db, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, Now: d.now})
-	if err != nil {
+	res, err := backup.Run(ctx, d.db, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, Now: d.now})
+	switch {
+	case errors.Is(err, backup.ErrNotRecorded):
+		// The copy is good: the run stays ok, as any run the scheduler
+		// fails to record does.
+		d.log.Warn("could not record the end of the run", "job", db.JobBackup, "err", err)
+	case err != nil:
 		return Outcome{Err: err}
 	}
-	return Outcome{Details: map[string]any{"file": res.Path, "bytes": res.Bytes, "integrity": "ok", "rotated": len(res.Removed)}}
+	return Outcome{Details: detailsAttrs(res.Details().JSON())}
+}
+
+// detailsAttrs turns a run's recorded details into the attributes of its
+// log line, so the two say the same. Numbers stay json.Number, which slog
+// and fmt print as written (1646592, not 1.646592e+06).
+func detailsAttrs(raw json.RawMessage) map[string]any {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil {
+		return nil
+	}
+	return m
 }
 
 // JobRunsKept is how long job_runs rows are kept (each job's latest is kept

@@ -47,11 +47,12 @@ type Job struct {
 	// run skip instead of waiting (an incremental sync while a full one
 	// runs would only repeat its work).
 	YieldTo []db.JobName
-	// RecordAtEnd writes the job_runs row only when the run ends: a backup
-	// must not carry a "running" row for itself, which would read as an
-	// interrupted backup once restored.
-	RecordAtEnd bool
-	Run         JobFunc
+	// RecordsItself marks a job that writes its own job_runs row (the
+	// backup, through backup.Run, which the command line shares): the
+	// scheduler writes none, not even a running one, unless the run
+	// panicked before it could.
+	RecordsItself bool
+	Run           JobFunc
 }
 
 // Scheduler runs jobs on their cron schedules through the same chain for
@@ -326,7 +327,7 @@ func (s *Scheduler) execute(sj *scheduled) {
 	}
 	start := s.now()
 	var id int64
-	if !sj.RecordAtEnd {
+	if !sj.RecordsItself {
 		var err error
 		id, err = s.db.StartJob(ctx, sj.Name, start.Unix())
 		if err != nil && ctx.Err() == nil {
@@ -343,15 +344,15 @@ func (s *Scheduler) execute(sj *scheduled) {
 		// A panic: record the run as failed, then let cron.Recover log it
 		// with its stack.
 		r := recover()
-		s.finish(ctx, sj, id, start, Outcome{Status: db.RunFailed, Err: fmt.Errorf("panic: %v", r)})
+		s.finish(ctx, sj, id, start, Outcome{Status: db.RunFailed, Err: fmt.Errorf("panic: %v", r)}, true)
 		panic(r)
 	}()
 	o := sj.Run(ctx)
 	done = true
-	s.finish(ctx, sj, id, start, o)
+	s.finish(ctx, sj, id, start, o, false)
 }
 
-func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start time.Time, o Outcome) {
+func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start time.Time, o Outcome, panicked bool) {
 	end := s.now()
 	dur := end.Sub(start)
 	status := o.Status
@@ -382,7 +383,7 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 	switch {
 	case id != 0:
 		err = s.db.FinishJob(wctx, run)
-	case sj.RecordAtEnd:
+	case sj.RecordsItself && panicked:
 		err = s.db.RecordJob(wctx, run)
 	}
 	if err != nil {

@@ -173,6 +173,39 @@ func TestPanickingJobIsRecoveredAndRecorded(t *testing.T) {
 	})
 }
 
+// A job that records itself (the backup) gets no row from the scheduler,
+// not even a running one, unless it panicked before it could write its own.
+func TestJobThatRecordsItself(t *testing.T) {
+	d := openDB(t)
+	s, logs := newTestScheduler(t, t.Context(), d)
+	defer s.Stop(time.Second)
+	var rowsDuringRun int
+	boom := false
+	if err := s.Add(Job{Name: "self", Writes: true, RecordsItself: true, Run: func(ctx context.Context) Outcome {
+		if boom {
+			panic("kaboom")
+		}
+		rowsDuringRun = len(runCounts(t, d, "self"))
+		return Outcome{Details: map[string]any{"bytes": 8}}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.RunNow("self") {
+		t.Fatal("did not run")
+	}
+	if c := runCounts(t, d, "self"); rowsDuringRun != 0 || len(c) != 0 {
+		t.Errorf("rows during the run %d, after it %v; want none", rowsDuringRun, c)
+	}
+	if l, ok := s.Last("self"); !ok || l.Status != db.RunOK || len(logs.lines("job finished", "job=self", "bytes=8")) != 1 {
+		t.Errorf("last run %+v; the run is still logged and remembered:\n%s", l, logs)
+	}
+	boom = true
+	s.RunNow("self") // cron.Recover in the chain logs the panic and ends it
+	if c := runCounts(t, d, "self"); c[db.RunFailed] != 1 || len(c) != 1 {
+		t.Errorf("job_runs after a panic = %v, want the one failed run", c)
+	}
+}
+
 // TestNoTwoWriters: writing jobs never overlap; a full sync due while an
 // incremental one runs waits for it; an incremental one due while a full
 // one runs is skipped.
