@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
 func init() {
@@ -70,40 +70,30 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 		return err
 	}
 	defer d.Close()
-	syncer := sync.New(d, client, sync.Options{
-		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency,
-		Logger: a.Logger(), Progress: a.progress(), KeepVersions: cfg.History.KeepVersions,
-	})
+	syncer := mirror.New(d, client, mirror.ConfigOptions(cfg, a.Now, a.Logger(), a.progress()))
 	want := cfg.Plex.Servers
 	if len(only) > 0 {
 		want = only
 	}
-	servers, err := syncer.Servers(ctx, tok, want, cfg.Plex.Connections)
-	if err != nil {
+	all, err := syncer.All(ctx, tok, want, cfg.Plex.Connections, full, func(res *mirror.Result) { printSummary(a.Stdout, res) })
+	if all == nil {
 		return explain(err)
 	}
 	var failed []error
-	for _, srv := range servers {
-		res, err := syncer.Server(ctx, srv, full)
-		printSummary(a.Stdout, res)
-		if err != nil {
-			failed = append(failed, explain(err))
-			if ctx.Err() != nil {
-				break
-			}
-		}
+	for _, err := range all.Errors {
+		failed = append(failed, explain(err))
 	}
 	return errors.Join(failed...)
 }
 
-func (a *app) progress() sync.Progress {
+func (a *app) progress() mirror.Progress {
 	if isTerminal(a.Stderr) && !a.service {
 		return &termProgress{w: a.Stderr, now: time.Now}
 	}
 	return &logProgress{log: a.Logger(), now: time.Now, interval: 10 * time.Second}
 }
 
-func printSummary(w io.Writer, r *sync.Result) {
+func printSummary(w io.Writer, r *mirror.Result) {
 	status := "complete"
 	if len(r.Problems) > 0 {
 		status = fmt.Sprintf("partial (%d problems)", len(r.Problems))
@@ -124,7 +114,7 @@ func printSummary(w io.Writer, r *sync.Result) {
 	for _, k := range []string{"artists", "albums", "tracks", "playlists", "playlist_items"} {
 		c := r.Counts[k]
 		if c == nil {
-			c = &sync.Counts{}
+			c = &mirror.Counts{}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", k, c.Added, c.Updated, c.Removed)
 	}

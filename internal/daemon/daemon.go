@@ -261,11 +261,7 @@ func (d *Daemon) plexFailed(ctx context.Context, err error) Outcome {
 }
 
 func (d *Daemon) syncer() *mirror.Syncer {
-	cfg := d.config()
-	return mirror.New(d.db, d.client, mirror.Options{
-		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency, Logger: d.log, Now: d.now,
-		KeepVersions: cfg.History.KeepVersions,
-	})
+	return mirror.New(d.db, d.client, mirror.ConfigOptions(d.config(), d.now, d.log, nil))
 }
 
 func (d *Daemon) refreshResources(ctx context.Context) Outcome {
@@ -287,49 +283,27 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 		return *paused
 	}
 	cfg := d.config()
-	syncer := d.syncer()
-	servers, err := syncer.Servers(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections)
-	if err != nil {
+	all, err := d.syncer().All(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections, full, func(res *mirror.Result) {
+		// An interrupted pass counted rows its rolled-back batch never
+		// wrote; the metrics count only passes that ran their course.
+		if ctx.Err() == nil {
+			for kind, c := range res.Counts {
+				d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
+			}
+		}
+	})
+	if all == nil {
 		return d.plexFailed(ctx, err)
 	}
-	var total mirror.Counts
-	var errs []error
-	done := 0
-	serverAuth := false
-	for _, srv := range servers {
-		res, err := syncer.Server(ctx, srv, full)
-		if res != nil {
-			t := res.Totals()
-			total.Added += t.Added
-			total.Updated += t.Updated
-			total.Removed += t.Removed
-			// An interrupted pass counted rows its rolled-back batch never
-			// wrote; the metrics count only passes that ran their course.
-			if ctx.Err() == nil {
-				for kind, c := range res.Counts {
-					d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
-				}
-			}
-		}
-		if err != nil {
-			errs = append(errs, err)
-			serverAuth = serverAuth || errors.Is(err, plex.ErrUnauthorized)
-			if ctx.Err() != nil {
-				break
-			}
-			continue
-		}
-		done++
-	}
-	o := Outcome{Details: map[string]any{"servers": len(servers), "added": total.Added, "updated": total.Updated, "removed": total.Removed}}
-	if len(errs) > 0 {
-		o.Err = errors.Join(errs...)
+	o := Outcome{Details: map[string]any{"servers": all.Servers, "added": all.Totals.Added, "updated": all.Totals.Updated, "removed": all.Totals.Removed}}
+	if err != nil {
+		o.Err = err
 		o.Status = db.RunFailed
-		if done > 0 && ctx.Err() == nil {
+		if all.Done > 0 && ctx.Err() == nil {
 			o.Status = db.RunPartial
 		}
 	}
-	if serverAuth && ctx.Err() == nil {
+	if all.Unauthorized && ctx.Err() == nil {
 		// A server refused us even with a fresh server token: whether the
 		// account token itself still works is for the token check to say.
 		d.sched.Trigger(db.JobValidateToken)
