@@ -7,10 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"text/tabwriter"
-	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/backup"
-	"github.com/plexm8/plexm8-sync/internal/daemon"
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
@@ -96,8 +94,9 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
-	// The writer open records the run for status; with the daemon running
-	// it is taken from the read-only side, unrecorded.
+	// The writer open records the run for status, as the daemon's backup
+	// job does; with the daemon running it is taken from the read-only
+	// side, unrecorded.
 	d, err := a.openDB(ctx, false)
 	recorded := true
 	if le := (*db.LockedError)(nil); errors.As(err, &le) {
@@ -108,34 +107,16 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 		return err
 	}
 	defer d.Close()
-	start := time.Now()
-	var info backup.Info
-	var removed []string
-	if out != "" {
-		info, err = backup.TakeFile(ctx, d, out)
-	} else {
-		var res backup.Result
-		res, err = backup.Take(ctx, d, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep})
-		info, removed = res.Info, res.Removed
+	take := backup.Run
+	if !recorded {
+		take = backup.Take
 	}
-	if recorded {
-		// Recorded once done, so the copy holds no "running" row of its own.
-		run := db.JobRecord{Job: daemon.JobBackup, StartedAt: start.Unix(), FinishedAt: time.Now().Unix(), Status: daemon.StatusOK}
-		if err != nil {
-			run.Status, run.Error = daemon.StatusFailed, err.Error()
-		} else {
-			b, _ := json.Marshal(map[string]any{"file": info.Path, "bytes": info.Bytes, "integrity": "ok"})
-			run.Details = string(b)
-		}
-		if rerr := d.RecordJob(context.WithoutCancel(ctx), run); rerr != nil && err == nil {
-			err = rerr
-		}
-	}
+	res, err := take(ctx, d, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, File: out})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", info.Path, backupSize(info.Bytes))
-	for _, r := range removed {
+	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", res.Path, backupSize(res.Bytes))
+	for _, r := range res.Removed {
 		fmt.Fprintf(a.Stdout, "Removed old backup %s (backup.keep is %d)\n", r, cfg.Backup.Keep)
 	}
 	if !recorded {

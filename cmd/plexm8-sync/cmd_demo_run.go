@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/plexm8/plexm8-sync/internal/daemon"
+	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
 
@@ -19,8 +19,9 @@ const demoSchedule = `schedule:
 `
 
 type demoRun struct {
-	job, status string
-	details     map[string]any
+	job     db.JobName
+	status  db.RunStatus
+	details map[string]any
 }
 
 // demoDaemon runs the daemon against the fake, waits for its start-up sync,
@@ -33,7 +34,7 @@ func (a *app) demoDaemon(ctx context.Context, f *plextest.Fake, step func(string
 	done := make(chan error, 1)
 	step("2. The daemon: 'plexm8-sync run' with the sync every 2 seconds (its log lines follow)")
 	go func() {
-		done <- a.runDaemon(dctx, runOptions{poll: defaultCredentialsPoll, observe: func(job, status string, details map[string]any) {
+		done <- a.runDaemon(dctx, runOptions{poll: defaultCredentialsPoll, observe: func(job db.JobName, status db.RunStatus, details map[string]any) {
 			select {
 			case runs <- demoRun{job, status, details}:
 			default: // the demo stopped listening
@@ -45,7 +46,7 @@ func (a *app) demoDaemon(ctx context.Context, f *plextest.Fake, step func(string
 		for {
 			select {
 			case r := <-runs:
-				if r.job == daemon.JobSync && pred(r) {
+				if r.job == db.JobSync && pred(r) {
 					return nil
 				}
 			case err := <-done:
@@ -56,14 +57,14 @@ func (a *app) demoDaemon(ctx context.Context, f *plextest.Fake, step func(string
 			}
 		}
 	}
-	if err := wait(func(r demoRun) bool { return r.status == daemon.StatusOK }); err != nil {
+	if err := wait(func(r demoRun) bool { return r.status == db.RunOK }); err != nil {
 		return err
 	}
 	step("3. A track added on the server; nobody runs 'sync': the next scheduled one brings it in")
 	s := f.Owned()
 	title := "Arrived by itself"
 	s.AddTrack(s.Albums("1")[0].RatingKey, title)
-	if err := wait(func(r demoRun) bool { return r.status == daemon.StatusOK && fmt.Sprint(r.details["added"]) != "0" }); err != nil {
+	if err := wait(func(r demoRun) bool { return r.status == db.RunOK && fmt.Sprint(r.details["added"]) != "0" }); err != nil {
 		return err
 	}
 	q := fmt.Sprintf("SELECT title, album_title, artist_title FROM tracks WHERE title = '%s'", title)

@@ -93,10 +93,6 @@ type loginOptions struct {
 	countdown bool
 }
 
-// expiryGrace is how long past the PIN's expiry, by our clock, login keeps
-// asking plex.tv before it gives up by itself.
-const expiryGrace = 10 * time.Second
-
 // openBrowser starts the desktop's browser on url without waiting for it.
 // Tests replace it: no test may open a browser.
 var openBrowser = func(url string) error {
@@ -133,89 +129,58 @@ func (a *app) login(ctx context.Context, client *plex.Client, stateDir string, e
 	return a.loginWith(ctx, client, stateDir, loginOptions{every: every, shown: shown})
 }
 
-// loginWith runs the PIN flow: create a strong PIN, show the link, poll
-// until the user claims it.
+// loginWith runs the PIN flow (account.SignIn) and says what happens: the
+// link, the expiry, the countdown and the outcome.
 func (a *app) loginWith(ctx context.Context, client *plex.Client, stateDir string, o loginOptions) error {
-	pin, err := client.CreatePIN(ctx)
+	cd := &countdown{w: a.Stdout}
+	defer cd.clear()
+	creds, err := account.SignIn(ctx, client, stateDir, account.SignInOptions{
+		Now: a.Now, Every: o.every,
+		Show: func(l account.Link) {
+			a.showLink(l, o.open)
+			if o.shown != nil {
+				o.shown(l.PIN)
+			}
+			cd.deadline, cd.on = l.Deadline, o.countdown && !l.Deadline.IsZero()
+		},
+		Waiting: cd.draw,
+		Retrying: func(err error) {
+			cd.clear()
+			a.Logger().Warn("checking sign-in failed; retrying", "err", err)
+		},
+	})
+	cd.clear()
+	if errors.Is(err, account.ErrSignInCancelled) {
+		return fmt.Errorf("%w: sign-in cancelled; nothing was saved", errInterrupted)
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%w: sign-in cancelled; nothing was saved", errInterrupted)
-		}
-		return fmt.Errorf("start sign-in: %w", err)
+		return err
 	}
-	// The deadline is reckoned on our clock from the lifetime plex.tv gave:
-	// its expiresAt is on its own clock, which need not agree with ours.
-	start := a.Now()
-	deadline := pin.ExpiresAt
-	if pin.ExpiresIn > 0 {
-		deadline = start.Add(pin.ExpiresIn)
-	}
-	link := client.AuthURL(pin)
-	fmt.Fprintf(a.Stdout, "To sign in, open this link in a browser (on any device) and approve PlexM8:\n\n  %s\n\n", link)
-	if o.open {
+	fmt.Fprintf(a.Stdout, "Signed in as %s. Token saved in %s (mode 0600).\n", creds.Username, account.Path(stateDir))
+	return nil
+}
+
+// showLink prints the link to open and when it expires, and opens it in a
+// browser when asked to and there is a display to see it on.
+func (a *app) showLink(l account.Link, open bool) {
+	fmt.Fprintf(a.Stdout, "To sign in, open this link in a browser (on any device) and approve PlexM8:\n\n  %s\n\n", l.URL)
+	if open {
 		switch {
 		case !hasDisplay(runtime.GOOS, a.Getenv):
 			fmt.Fprintln(a.Stdout, "(--open: there is no display here, so no browser was opened; open the link on any device.)")
 		default:
-			if err := openBrowser(link); err != nil {
+			if err := openBrowser(l.URL); err != nil {
 				fmt.Fprintf(a.Stdout, "(--open: could not start a browser: %v; open the link yourself.)\n", err)
 			} else {
 				fmt.Fprintln(a.Stdout, "(Opened in your browser.)")
 			}
 		}
 	}
-	if deadline.IsZero() {
+	if l.Deadline.IsZero() {
 		fmt.Fprintln(a.Stdout, "Waiting for approval (Ctrl-C cancels)...")
 	} else {
 		fmt.Fprintf(a.Stdout, "The link expires at %s (in %s). Waiting for approval (Ctrl-C cancels)...\n",
-			deadline.Local().Format("15:04:05 MST"), deadline.Sub(start).Round(time.Second))
-	}
-	if o.shown != nil {
-		o.shown(pin)
-	}
-	cd := &countdown{w: a.Stdout, deadline: deadline, on: o.countdown && !deadline.IsZero()}
-	defer cd.clear()
-	tick := time.NewTicker(o.every)
-	defer tick.Stop()
-	for {
-		p, err := client.CheckPIN(ctx, pin.ID)
-		switch {
-		case ctx.Err() != nil:
-			cd.clear()
-			return fmt.Errorf("%w: sign-in cancelled; nothing was saved", errInterrupted)
-		case errors.Is(err, plex.ErrPINExpired):
-			cd.clear()
-			return errors.New("the sign-in link expired before it was approved: run 'plexm8-sync login' again")
-		case err != nil:
-			cd.clear()
-			a.Logger().Warn("checking sign-in failed; retrying", "err", err)
-		case !p.AuthToken.IsZero():
-			cd.clear()
-			user, err := client.User(ctx, p.AuthToken)
-			if ctx.Err() != nil {
-				return fmt.Errorf("%w: sign-in cancelled; nothing was saved", errInterrupted)
-			}
-			if err != nil {
-				return fmt.Errorf("check the new token: %w", err)
-			}
-			if err := account.Save(stateDir, account.Credentials{Token: p.AuthToken, Username: user.Username, SavedAt: a.Now()}); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.Stdout, "Signed in as %s. Token saved in %s (mode 0600).\n", user.Username, account.Path(stateDir))
-			return nil
-		}
-		now := a.Now()
-		if !deadline.IsZero() && now.After(deadline.Add(expiryGrace)) {
-			cd.clear()
-			return errors.New("the sign-in link expired before it was approved: run 'plexm8-sync login' again")
-		}
-		cd.draw(now)
-		select {
-		case <-ctx.Done():
-			cd.clear()
-			return fmt.Errorf("%w: sign-in cancelled; nothing was saved", errInterrupted)
-		case <-tick.C:
-		}
+			l.Deadline.Local().Format("15:04:05 MST"), l.Deadline.Sub(l.Start).Round(time.Second))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/daemon"
+	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/logging"
 )
 
@@ -82,7 +83,7 @@ type runOptions struct {
 	http string
 	poll time.Duration
 	// observe, when set, is told of every finished run (the demo).
-	observe func(job, status string, details map[string]any)
+	observe func(job db.JobName, status db.RunStatus, details map[string]any)
 }
 
 // levelHandler lets SIGHUP change the level of a handler built for the

@@ -3,20 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/plexm8/plexm8-sync/internal/account"
-	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/status"
 )
 
 func init() {
@@ -58,11 +55,10 @@ Examples:
 					return err
 				}
 				defer d.Close()
-				st, err := d.Status(ctx)
+				rep, err := status.Build(ctx, d, cfg, a.Now())
 				if err != nil {
 					return err
 				}
-				rep := buildStatus(st, cfg, d.Path(), a.Now())
 				if *asJSON {
 					enc := json.NewEncoder(a.Stdout)
 					enc.SetIndent("", "  ")
@@ -75,297 +71,8 @@ Examples:
 	})
 }
 
-// statusFormat is the version of the --json shape. It changes only if a
-// field ever has to change meaning; adding fields does not change it.
-const statusFormat = 1
-
-// statusReport is the `status --json` shape: a documented interface (README),
-// so fields are only ever added. Every field is always present; unknown
-// values are null rather than missing, so scripts need no existence tests.
-type statusReport struct {
-	Format      int           `json:"format"`
-	GeneratedAt time.Time     `json:"generated_at"`
-	Token       tokenReport   `json:"token"`
-	Account     *string       `json:"account"`
-	Daemon      *daemonReport `json:"daemon"`
-	Database    dbReport      `json:"database"`
-	Mirror      countsReport  `json:"mirror"`
-	Servers     []serverRep   `json:"servers"`
-	Jobs        []jobReport   `json:"jobs"`
-	LastBackup  *backupReport `json:"last_backup"`
-	RecentSyncs []syncReport  `json:"recent_syncs"`
-	Problems    []string      `json:"problems"`
-}
-
-type tokenReport struct {
-	// State is ok | rejected | unknown (plex.tv could not be asked) as the
-	// daemon last saw it; unchecked when signed in but never checked by the
-	// daemon; never_signed_in when there are no credentials at all.
-	State string `json:"state"`
-	// Source is credentials (the file 'login' writes), env (PLEXM8_TOKEN)
-	// or none.
-	Source     string     `json:"source"`
-	Since      *time.Time `json:"since"`
-	CheckedAt  *time.Time `json:"checked_at"`
-	SignedInAt *time.Time `json:"signed_in_at"` // when 'login' saved the credentials
-	Error      string     `json:"error"`
-}
-
-type daemonReport struct {
-	PID       int        `json:"pid"`
-	StartedAt *time.Time `json:"started_at"`
-	Version   string     `json:"version"`
-	HTTP      string     `json:"http"`
-	UpdatedAt *time.Time `json:"updated_at"`
-}
-
-type dbReport struct {
-	Path          string `json:"path"`
-	Bytes         int64  `json:"bytes"`
-	SchemaVersion int    `json:"schema_version"`
-}
-
-type countsReport struct {
-	Sections      int64 `json:"sections"`
-	Artists       int64 `json:"artists"`
-	Albums        int64 `json:"albums"`
-	Tracks        int64 `json:"tracks"`
-	Playlists     int64 `json:"playlists"`
-	PlaylistItems int64 `json:"playlist_items"`
-}
-
-type serverRep struct {
-	ID          string       `json:"id"`
-	Name        string       `json:"name"`
-	Owned       bool         `json:"owned"`
-	Removed     bool         `json:"removed"`
-	RemovedAt   *time.Time   `json:"removed_at"`
-	Connection  *string      `json:"connection"`
-	LastContact *time.Time   `json:"last_contact"`
-	RefreshedAt *time.Time   `json:"refreshed_at"`
-	Counts      countsReport `json:"counts"`
-	LastSync    *syncReport  `json:"last_sync"`
-}
-
-type syncReport struct {
-	ID         int64      `json:"id"`
-	Kind       string     `json:"kind"`
-	ServerID   *string    `json:"server_id"`
-	Server     *string    `json:"server"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at"`
-	Duration   *float64   `json:"duration_seconds"`
-	Status     string     `json:"status"`
-	Added      int64      `json:"added"`
-	Updated    int64      `json:"updated"`
-	Removed    int64      `json:"removed"`
-	Requests   int64      `json:"requests"`
-	Error      string     `json:"error"`
-}
-
-type jobReport struct {
-	Name     string     `json:"name"`
-	Schedule *string    `json:"schedule"` // the cron spec; null when the job is off
-	NextRun  *time.Time `json:"next_run"` // as the daemon planned it; null without a daemon record
-	LastRun  *jobRunRep `json:"last_run"`
-}
-
-type jobRunRep struct {
-	StartedAt  time.Time       `json:"started_at"`
-	FinishedAt *time.Time      `json:"finished_at"`
-	Duration   *float64        `json:"duration_seconds"`
-	Status     string          `json:"status"`
-	Error      string          `json:"error"`
-	Details    json.RawMessage `json:"details"` // the job's own counts; null if none
-}
-
-type backupReport struct {
-	At        time.Time `json:"at"`
-	File      string    `json:"file"`
-	Bytes     int64     `json:"bytes"`
-	Integrity string    `json:"integrity"`
-	Exists    bool      `json:"exists"` // the file is still there
-}
-
-// jobOrder lists the daemon's jobs in the order they are shown; jobs a
-// later version adds come after, by name.
-var jobOrder = []string{"validate_token", "refresh_resources", "sync", "full_sync", "backup", "maintenance"}
-
-func unixTime(s int64) *time.Time {
-	if s == 0 {
-		return nil
-	}
-	t := time.Unix(s, 0).UTC()
-	return &t
-}
-
-func nonEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func seconds(start, end int64) *float64 {
-	if end == 0 {
-		return nil
-	}
-	d := float64(end - start)
-	return &d
-}
-
-func counts(c db.MirrorCounts) countsReport {
-	return countsReport{c.Sections, c.Artists, c.Albums, c.Tracks, c.Playlists, c.PlaylistItems}
-}
-
-func syncRep(r db.SyncRun) syncReport {
-	return syncReport{
-		ID: r.ID, Kind: r.Kind, ServerID: nonEmpty(r.ServerID), Server: nonEmpty(r.Server),
-		StartedAt: time.Unix(r.StartedAt, 0).UTC(), FinishedAt: unixTime(r.FinishedAt), Duration: seconds(r.StartedAt, r.FinishedAt),
-		Status: r.Status, Added: r.Added, Updated: r.Updated, Removed: r.Removed, Requests: r.Requests, Error: r.Error,
-	}
-}
-
-// buildStatus joins what the database says with the credentials file and
-// the config, which are local too.
-func buildStatus(st *db.Status, cfg *config.Config, dbPath string, now time.Time) *statusReport {
-	rep := &statusReport{
-		Format: statusFormat, GeneratedAt: now.UTC().Truncate(time.Second),
-		Database:    dbReport{Path: dbPath, Bytes: st.Bytes, SchemaVersion: st.SchemaVersion},
-		Mirror:      counts(st.Totals),
-		Servers:     []serverRep{},
-		Jobs:        []jobReport{},
-		RecentSyncs: []syncReport{},
-		Problems:    slices.Clone(st.Problems),
-	}
-	if rep.Problems == nil {
-		rep.Problems = []string{}
-	}
-	rep.Token, rep.Account = tokenStatus(st.Token, cfg, &rep.Problems)
-	if d := st.Daemon; d != nil {
-		rep.Daemon = &daemonReport{PID: d.PID, StartedAt: unixTime(d.StartedAt), Version: d.Version, HTTP: d.HTTP, UpdatedAt: unixTime(d.UpdatedAt)}
-	}
-	for _, s := range st.Servers {
-		sr := serverRep{
-			ID: s.ID, Name: s.Name, Owned: s.Owned, Removed: s.RemovedAt != 0, RemovedAt: unixTime(s.RemovedAt),
-			Connection: nonEmpty(s.Connection), LastContact: unixTime(s.LastContact), RefreshedAt: unixTime(s.RefreshedAt),
-			Counts: counts(s.Counts),
-		}
-		if s.LastSync != nil {
-			r := syncRep(*s.LastSync)
-			sr.LastSync = &r
-		}
-		rep.Servers = append(rep.Servers, sr)
-	}
-	for _, r := range st.RecentSyncs {
-		rep.RecentSyncs = append(rep.RecentSyncs, syncRep(r))
-	}
-	rep.Jobs = jobStatus(st, cfg)
-	if b := st.LastGoodBackup; b != nil {
-		var d struct {
-			File      string `json:"file"`
-			Bytes     int64  `json:"bytes"`
-			Integrity string `json:"integrity"`
-		}
-		_ = json.Unmarshal(b.Details, &d) // missing details leave the fields empty
-		at := b.FinishedAt
-		if at == 0 {
-			at = b.StartedAt
-		}
-		br := &backupReport{At: time.Unix(at, 0).UTC(), File: d.File, Bytes: d.Bytes, Integrity: d.Integrity}
-		if d.File != "" {
-			_, err := os.Stat(d.File)
-			br.Exists = err == nil
-		}
-		rep.LastBackup = br
-	}
-	return rep
-}
-
-func tokenStatus(ts *db.TokenState, cfg *config.Config, problems *[]string) (tokenReport, *string) {
-	tr := tokenReport{State: "never_signed_in", Source: "none"}
-	var username string
-	creds, err := account.Load(cfg.StateDir)
-	switch {
-	case err == nil:
-		tr.Source, tr.State = "credentials", "unchecked"
-		if creds.Warning != "" {
-			*problems = append(*problems, creds.Warning)
-		}
-		tr.SignedInAt = unixTime(creds.SavedAt.Unix())
-		username = creds.Username
-	case !errors.Is(err, account.ErrNotSignedIn):
-		*problems = append(*problems, err.Error())
-	}
-	if !cfg.Token.IsZero() {
-		// PLEXM8_TOKEN wins over the file for every command (and for a
-		// daemon started with it).
-		tr.Source, tr.State = "env", "unchecked"
-	}
-	if ts != nil {
-		tr.State, tr.Since, tr.CheckedAt, tr.Error = ts.State, unixTime(ts.Since), unixTime(ts.CheckedAt), ts.Error
-		if ts.Account != "" {
-			username = ts.Account
-		}
-	}
-	return tr, nonEmpty(username)
-}
-
-func jobStatus(st *db.Status, cfg *config.Config) []jobReport {
-	configured := map[string]string{
-		"validate_token": cfg.Schedule.ValidateToken, "refresh_resources": cfg.Schedule.RefreshResources,
-		"sync": cfg.Schedule.Sync, "full_sync": cfg.Schedule.FullSync, "backup": cfg.Schedule.Backup,
-	}
-	last := map[string]db.JobRun{}
-	for _, j := range st.Jobs {
-		last[j.Job] = j
-	}
-	names := map[string]bool{}
-	for n, spec := range configured {
-		if spec != "" {
-			names[n] = true
-		}
-	}
-	for n := range st.Schedule {
-		names[n] = true
-	}
-	for n := range last {
-		names[n] = true
-	}
-	var extra []string
-	for n := range names {
-		if !slices.Contains(jobOrder, n) {
-			extra = append(extra, n)
-		}
-	}
-	sort.Strings(extra)
-	var out []jobReport
-	for _, n := range append(slices.Clone(jobOrder), extra...) {
-		if !names[n] {
-			continue
-		}
-		jr := jobReport{Name: n, Schedule: nonEmpty(configured[n])}
-		// The running daemon's plan is what will happen; the config may
-		// have been edited since it started.
-		if s, ok := st.Schedule[n]; ok {
-			jr.Schedule, jr.NextRun = nonEmpty(s.Spec), unixTime(s.Next)
-		}
-		if r, ok := last[n]; ok {
-			jr.LastRun = &jobRunRep{
-				StartedAt: time.Unix(r.StartedAt, 0).UTC(), FinishedAt: unixTime(r.FinishedAt),
-				Duration: seconds(r.StartedAt, r.FinishedAt), Status: r.Status, Error: r.Error, Details: r.Details,
-			}
-		}
-		out = append(out, jr)
-	}
-	if out == nil {
-		out = []jobReport{}
-	}
-	return out
-}
-
 // printStatus is the human form of the report.
-func printStatus(w io.Writer, r *statusReport) {
+func printStatus(w io.Writer, r *status.Report) {
 	now := r.GeneratedAt
 	fmt.Fprintf(w, "Token:      %s\n", tokenLine(r, now))
 	if r.Daemon != nil {
@@ -472,24 +179,24 @@ func printStatus(w io.Writer, r *statusReport) {
 
 const timeLayout = "2006-01-02 15:04:05"
 
-func tokenLine(r *statusReport, now time.Time) string {
+func tokenLine(r *status.Report, now time.Time) string {
 	t := r.Token
 	acct := ""
 	if r.Account != nil {
 		acct = ", account " + *r.Account
 	}
 	switch t.State {
-	case "never_signed_in":
+	case status.StateNeverSignedIn:
 		return "never signed in: run 'plexm8-sync login' (or set PLEXM8_TOKEN)"
-	case "unchecked":
+	case status.StateUnchecked:
 		src := "stored credentials"
-		if t.Source == "env" {
+		if t.Source == status.SourceEnv {
 			src = "PLEXM8_TOKEN"
 		}
 		return fmt.Sprintf("from %s%s, not checked by the daemon yet", src, acct)
-	case "ok":
+	case db.TokenOK:
 		return fmt.Sprintf("ok%s (last checked %s)", acct, when(t.CheckedAt, now))
-	case "rejected":
+	case db.TokenRejected:
 		s := fmt.Sprintf("REJECTED by plex.tv since %s%s: jobs are paused; run 'plexm8-sync login'", when(t.Since, now), acct)
 		if t.SignedInAt != nil && t.Since != nil && t.SignedInAt.After(*t.Since) {
 			s += fmt.Sprintf(" (new credentials were saved %s; the daemon picks them up by itself)", when(t.SignedInAt, now))

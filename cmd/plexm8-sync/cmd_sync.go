@@ -70,28 +70,18 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 		return err
 	}
 	defer d.Close()
-	syncer := mirror.New(d, client, mirror.Options{
-		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency,
-		Logger: a.Logger(), Progress: a.progress(), KeepVersions: cfg.History.KeepVersions,
-	})
+	syncer := mirror.New(d, client, mirror.ConfigOptions(cfg, a.Now, a.Logger(), a.progress()))
 	want := cfg.Plex.Servers
 	if len(only) > 0 {
 		want = only
 	}
-	servers, err := syncer.Servers(ctx, tok, want, cfg.Plex.Connections)
-	if err != nil {
+	all, err := syncer.All(ctx, tok, want, cfg.Plex.Connections, full, func(res *mirror.Result) { printSummary(a.Stdout, res) })
+	if all == nil {
 		return explain(err)
 	}
 	var failed []error
-	for _, srv := range servers {
-		res, err := syncer.Server(ctx, srv, full)
-		printSummary(a.Stdout, res)
-		if err != nil {
-			failed = append(failed, explain(err))
-			if ctx.Err() != nil {
-				break
-			}
-		}
+	for _, err := range all.Errors {
+		failed = append(failed, explain(err))
 	}
 	return errors.Join(failed...)
 }

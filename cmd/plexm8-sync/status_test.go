@@ -15,6 +15,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/secret"
+	"github.com/plexm8/plexm8-sync/internal/status"
 )
 
 // statusNow is the clock the status tests run on.
@@ -48,11 +49,11 @@ func writeDaemonRows(t *testing.T, path string, stmts ...string) {
 	}
 }
 
-func decodeStatus(t *testing.T, out string) statusReport {
+func decodeStatus(t *testing.T, out string) status.Report {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
-	var rep statusReport
+	var rep status.Report
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("status --json does not parse: %v\n%s", err, out)
 	}
@@ -106,7 +107,7 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatalf("status --json: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	rep := decodeStatus(t, r.stdout)
-	if rep.Format != statusFormat || !rep.GeneratedAt.Equal(statusNow) || rep.Database.Bytes <= 0 || rep.Database.SchemaVersion != db.LatestVersion() {
+	if rep.Format != status.Format || !rep.GeneratedAt.Equal(statusNow) || rep.Database.Bytes <= 0 || rep.Database.SchemaVersion != db.LatestVersion() {
 		t.Errorf("header %+v %+v", rep.GeneratedAt, rep.Database)
 	}
 	// PLEXM8_TOKEN is set in this environment, and the daemon's check wins.
@@ -118,14 +119,14 @@ func TestStatusJSON(t *testing.T) {
 		t.Errorf("daemon %+v", rep.Daemon)
 	}
 
-	var sum countsReport
+	var sum status.Counts
 	for _, fs := range f.Servers() {
-		i := slices.IndexFunc(rep.Servers, func(s serverRep) bool { return s.ID == fs.MachineID() })
+		i := slices.IndexFunc(rep.Servers, func(s status.Server) bool { return s.ID == fs.MachineID() })
 		if i < 0 {
 			t.Fatalf("server %s missing from %+v", fs.Name(), rep.Servers)
 		}
 		s := rep.Servers[i]
-		var want countsReport
+		var want status.Counts
 		for _, sec := range fs.Sections() {
 			ar, al, tr := fs.Counts(sec.Key)
 			want.Artists += int64(ar)
@@ -247,7 +248,7 @@ func TestStatusTokenStates(t *testing.T) {
 	}
 	dir := stateDir(env)
 	dbPath := filepath.Join(dir, "plexm8.db")
-	status := func() (statusReport, string) {
+	read := func() (status.Report, string) {
 		t.Helper()
 		j := runAt(t, statusNow, env, "status", "--json")
 		h := runAt(t, statusNow, env, "status")
@@ -262,7 +263,7 @@ func TestStatusTokenStates(t *testing.T) {
 	if err := account.Save(dir, account.Credentials{Token: secret.New("tok-secret-1"), Username: "alice", SavedAt: saved}); err != nil {
 		t.Fatal(err)
 	}
-	rep, human := status()
+	rep, human := read()
 	if rep.Token.State != "unchecked" || rep.Token.Source != "credentials" || rep.Account == nil || *rep.Account != "alice" ||
 		rep.Token.SignedInAt == nil || !rep.Token.SignedInAt.Equal(saved) {
 		t.Errorf("unchecked: %+v", rep.Token)
@@ -275,7 +276,7 @@ func TestStatusTokenStates(t *testing.T) {
 	since := statusNow.Add(-time.Hour).Unix()
 	writeDaemonRows(t, dbPath, fmt.Sprintf(`INSERT INTO daemon_state (key, value, updated_at) VALUES
 		('token', '{"state":"rejected","since":%d,"checked_at":%d,"account":"alice","error":"plex.tv rejected the token"}', %d)`, since, since, since))
-	rep, human = status()
+	rep, human = read()
 	if rep.Token.State != "rejected" || rep.Token.Since == nil || rep.Token.Since.Unix() != since || rep.Token.Error == "" {
 		t.Errorf("rejected: %+v", rep.Token)
 	}
@@ -287,13 +288,13 @@ func TestStatusTokenStates(t *testing.T) {
 	if err := account.Save(dir, account.Credentials{Token: secret.New("tok-secret-2"), Username: "alice", SavedAt: statusNow.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, human = status(); !strings.Contains(human, "picks them up by itself") {
+	if _, human = read(); !strings.Contains(human, "picks them up by itself") {
 		t.Errorf("rejected, then signed in again:\n%s", human)
 	}
 
 	// plex.tv unreachable: the token is kept.
 	writeDaemonRows(t, dbPath, `UPDATE daemon_state SET value = '{"state":"unknown","since":1,"checked_at":2,"error":"dial tcp: lookup plex.tv: no such host"}' WHERE key = 'token'`)
-	rep, human = status()
+	rep, human = read()
 	if rep.Token.State != "unknown" || !strings.Contains(human, "token is kept") || !strings.Contains(human, "no such host") {
 		t.Errorf("unknown: %+v\n%s", rep.Token, human)
 	}
@@ -307,7 +308,7 @@ func TestStatusTokenStates(t *testing.T) {
 	if err := os.WriteFile(account.Path(dir), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if rep, human = status(); len(rep.Problems) != 1 || !strings.Contains(human, "problem: credentials file") {
+	if rep, human = read(); len(rep.Problems) != 1 || !strings.Contains(human, "problem: credentials file") {
 		t.Errorf("damaged credentials: %q\n%s", rep.Problems, human)
 	}
 }

@@ -1,8 +1,8 @@
 // Package backup takes, verifies, lists and rotates the database backups in
-// backup.dir. A backup is an online copy (VACUUM INTO through the read-only
-// pool, so the writer is never held) that counts only once PRAGMA
-// integrity_check passed on the copy itself: until then it lives under a
-// name that List and Rotate ignore.
+// backup.dir, and records the backup job's runs. A backup is an online copy
+// (VACUUM INTO through the read-only pool, so the writer is never held) that
+// counts only once PRAGMA integrity_check passed on the copy itself: until
+// then it lives under a name that List and Rotate ignore.
 package backup
 
 import (
@@ -60,10 +60,15 @@ func parse(name string) (t time.Time, seq int, ok bool) {
 	return t, seq, err == nil
 }
 
-// Options tune Take.
+// Options tune Take and Run.
 type Options struct {
 	// Keep is how many good backups to retain; < 1 means 1.
 	Keep int
+	// File, when set, is where the copy goes instead of a new file in the
+	// backup directory, outside the rotation: a copy for another machine,
+	// or before an upgrade. It is replaced only by a copy that passed the
+	// check.
+	File string
 	// Now defaults to time.Now.
 	Now func() time.Time
 	// afterCopy, in tests, damages the copy before it is verified.
@@ -77,11 +82,17 @@ type Result struct {
 }
 
 // Take writes a verified backup of d into dir, then deletes the oldest good
-// backups beyond o.Keep. A copy that fails verification is deleted and the
-// earlier backups are left alone.
+// backups beyond o.Keep (or writes it to o.File, rotating nothing). A copy
+// that fails verification is deleted and the earlier backups are left
+// alone. Take records nothing, so it works on a read-only d: Run is the
+// backup job.
 func Take(ctx context.Context, d *db.DB, dir string, o Options) (Result, error) {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.File != "" {
+		info, err := takeTo(ctx, d, o.File, o.Now(), o.afterCopy)
+		return Result{Info: info}, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return Result{}, fmt.Errorf("backup: create %s: %w", dir, err)
@@ -98,13 +109,6 @@ func Take(ctx context.Context, d *db.DB, dir string, o Options) (Result, error) 
 	res := Result{Info: info}
 	res.Removed, err = Rotate(dir, o.Keep)
 	return res, err
-}
-
-// TakeFile writes a verified backup of d to path, outside the rotation (a
-// copy for another machine, or before an upgrade). path is replaced only by
-// a copy that passed the check.
-func TakeFile(ctx context.Context, d *db.DB, path string) (Info, error) {
-	return takeTo(ctx, d, path, time.Now(), nil)
 }
 
 func takeTo(ctx context.Context, d *db.DB, final string, now time.Time, afterCopy func(string) error) (Info, error) {

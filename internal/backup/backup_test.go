@@ -277,7 +277,7 @@ func TestNoTokenInAnyBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "copy.db")
-	if _, err := TakeFile(t.Context(), e.db, out); err != nil {
+	if _, err := Take(t.Context(), e.db, "", Options{File: out}); err != nil {
 		t.Fatal(err)
 	}
 	secrets := []string{e.fake.AccountToken()}

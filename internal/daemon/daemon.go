@@ -5,6 +5,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,7 +48,7 @@ type Options struct {
 	Location        *time.Location
 	// Observe, when set, is told of every finished run (the demo waits on
 	// it).
-	Observe func(job, status string, details map[string]any)
+	Observe func(job db.JobName, status db.RunStatus, details map[string]any)
 }
 
 // Daemon is a running `plexm8-sync run`.
@@ -61,7 +62,7 @@ type Daemon struct {
 	sched   *Scheduler
 	tokens  *tokenTracker
 	// impl holds each job's work; tests replace entries before Run.
-	impl map[string]JobFunc
+	impl map[db.JobName]JobFunc
 
 	mu          sync.Mutex
 	cfg         *config.Config
@@ -89,23 +90,23 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	d.sched = NewScheduler(ctx, SchedulerOptions{DB: o.DB, Logger: o.Logger, Location: o.Location, Now: o.Now, Metrics: d.metrics, Observe: o.Observe})
 	d.tokens = newTokenTracker(ctx, o.Logger, o.DB, o.Now, d.metrics)
 	// Once the token works again, sync at once rather than at the next tick.
-	d.tokens.onResume = func() { d.sched.Trigger(JobSync) }
-	d.impl = map[string]JobFunc{
-		JobValidateToken:    d.validateToken,
-		JobRefreshResources: d.refreshResources,
-		JobSync:             func(ctx context.Context) Outcome { return d.sync(ctx, false) },
-		JobFullSync:         func(ctx context.Context) Outcome { return d.sync(ctx, true) },
-		JobBackup:           d.backup,
-		JobMaintenance:      d.maintenance,
+	d.tokens.onResume = func() { d.sched.Trigger(db.JobSync) }
+	d.impl = map[db.JobName]JobFunc{
+		db.JobValidateToken:    d.validateToken,
+		db.JobRefreshResources: d.refreshResources,
+		db.JobSync:             func(ctx context.Context) Outcome { return d.sync(ctx, false) },
+		db.JobFullSync:         func(ctx context.Context) Outcome { return d.sync(ctx, true) },
+		db.JobBackup:           d.backup,
+		db.JobMaintenance:      d.maintenance,
 	}
 	s := o.Config.Schedule
 	for _, j := range []Job{
-		{Name: JobValidateToken, Spec: s.ValidateToken},
-		{Name: JobRefreshResources, Spec: s.RefreshResources, Writes: true, YieldTo: []string{JobSync, JobFullSync}},
-		{Name: JobSync, Spec: s.Sync, Writes: true, YieldTo: []string{JobFullSync}},
-		{Name: JobFullSync, Spec: s.FullSync, Writes: true},
-		{Name: JobBackup, Spec: s.Backup, Writes: true, RecordAtEnd: true},
-		{Name: JobMaintenance, Spec: MaintenanceSpec, Writes: true},
+		{Name: db.JobValidateToken, Spec: s.ValidateToken},
+		{Name: db.JobRefreshResources, Spec: s.RefreshResources, Writes: true, YieldTo: []db.JobName{db.JobSync, db.JobFullSync}},
+		{Name: db.JobSync, Spec: s.Sync, Writes: true, YieldTo: []db.JobName{db.JobFullSync}},
+		{Name: db.JobFullSync, Spec: s.FullSync, Writes: true},
+		{Name: db.JobBackup, Spec: s.Backup, Writes: true, RecordsItself: true},
+		{Name: db.JobMaintenance, Spec: MaintenanceSpec, Writes: true},
 	} {
 		j.Run = func(ctx context.Context) Outcome { return d.impl[j.Name](ctx) }
 		if err := d.sched.Add(j); err != nil {
@@ -131,16 +132,16 @@ func (d *Daemon) config() *config.Config {
 // then runs until ctx is done; it then stops within ShutdownTimeout.
 func (d *Daemon) Run(ctx context.Context) error {
 	started := d.now()
-	b, _ := json.Marshal(map[string]any{"pid": os.Getpid(), "started_at": started.Unix(), "version": d.o.Version, "http": d.o.HTTPAddr})
-	if err := d.db.SetDaemonState(ctx, "daemon", string(b), started.Unix()); err != nil {
+	info := db.DaemonInfo{PID: os.Getpid(), StartedAt: started.Unix(), Version: d.o.Version, HTTP: d.o.HTTPAddr}
+	if err := d.db.SetDaemonInfo(ctx, info, started.Unix()); err != nil {
 		return err
 	}
 	d.sched.Start()
 	d.log.Info("daemon started", "database", d.db.Path(), "http", d.o.HTTPAddr)
 	// The token check first, so the start-up sync knows whether to pause;
 	// then the sync, without waiting a whole interval.
-	d.sched.RunNow(JobValidateToken)
-	d.sched.Trigger(JobSync)
+	d.sched.RunNow(db.JobValidateToken)
+	d.sched.Trigger(db.JobSync)
 
 	watchDone := make(chan struct{})
 	go func() {
@@ -166,9 +167,9 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 		d.log.Warn("database.path and state_dir changes take effect at the next start")
 	}
 	s := cfg.Schedule
-	if err := d.sched.SetSchedule(map[string]string{
-		JobValidateToken: s.ValidateToken, JobRefreshResources: s.RefreshResources,
-		JobSync: s.Sync, JobFullSync: s.FullSync, JobBackup: s.Backup,
+	if err := d.sched.SetSchedule(map[db.JobName]string{
+		db.JobValidateToken: s.ValidateToken, db.JobRefreshResources: s.RefreshResources,
+		db.JobSync: s.Sync, db.JobFullSync: s.FullSync, db.JobBackup: s.Backup,
 	}); err != nil {
 		return err
 	}
@@ -215,18 +216,18 @@ func (d *Daemon) validateToken(ctx context.Context) Outcome {
 		// Never signed in, or a damaged file: the user's to fix, and
 		// nothing to ask plex.tv about.
 		d.tokens.noCredentials(ctx, err, errors.Is(err, account.ErrNotSignedIn))
-		return Outcome{Status: StatusPaused, Err: err, Details: map[string]any{"state": tokenUnknown}}
+		return Outcome{Status: db.RunPaused, Err: err, Details: map[string]any{"state": db.TokenUnknown}}
 	}
 	user, err := d.client.User(ctx, tok)
 	switch {
 	case err == nil:
 		d.tokens.ok(ctx, user.Username)
-		return Outcome{Details: map[string]any{"state": tokenOK, "account": user.Username}}
+		return Outcome{Details: map[string]any{"state": db.TokenOK, "account": user.Username}}
 	case ctx.Err() != nil:
 		return Outcome{Err: err}
 	case errors.Is(err, plex.ErrUnauthorized):
 		d.tokens.rejected(ctx, err)
-		return Outcome{Err: err, Details: map[string]any{"state": tokenRejected}, Explained: true}
+		return Outcome{Err: err, Details: map[string]any{"state": db.TokenRejected}, Explained: true}
 	default:
 		d.tokens.transient(ctx, err)
 		return Outcome{Err: err, Details: map[string]any{"state": d.tokens.snapshot().State}}
@@ -237,14 +238,14 @@ func (d *Daemon) validateToken(ctx context.Context) Outcome {
 func (d *Daemon) tokenFor() (secret.Value, *Outcome) {
 	if d.tokens.paused() {
 		err := errPaused
-		if d.tokens.snapshot().State != tokenRejected {
+		if d.tokens.snapshot().State != db.TokenRejected {
 			err = errNoCredentials
 		}
-		return secret.Value{}, &Outcome{Status: StatusPaused, Err: err}
+		return secret.Value{}, &Outcome{Status: db.RunPaused, Err: err}
 	}
 	tok, _, err := d.loadToken()
 	if err != nil {
-		return secret.Value{}, &Outcome{Status: StatusPaused, Err: err}
+		return secret.Value{}, &Outcome{Status: db.RunPaused, Err: err}
 	}
 	return tok, nil
 }
@@ -260,11 +261,7 @@ func (d *Daemon) plexFailed(ctx context.Context, err error) Outcome {
 }
 
 func (d *Daemon) syncer() *mirror.Syncer {
-	cfg := d.config()
-	return mirror.New(d.db, d.client, mirror.Options{
-		PageSize: cfg.Plex.PageSize, Concurrency: cfg.Plex.Concurrency, Logger: d.log, Now: d.now,
-		KeepVersions: cfg.History.KeepVersions,
-	})
+	return mirror.New(d.db, d.client, mirror.ConfigOptions(d.config(), d.now, d.log, nil))
 }
 
 func (d *Daemon) refreshResources(ctx context.Context) Outcome {
@@ -286,63 +283,61 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 		return *paused
 	}
 	cfg := d.config()
-	syncer := d.syncer()
-	servers, err := syncer.Servers(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections)
-	if err != nil {
+	all, err := d.syncer().All(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections, full, func(res *mirror.Result) {
+		// An interrupted pass counted rows its rolled-back batch never
+		// wrote; the metrics count only passes that ran their course.
+		if ctx.Err() == nil {
+			for kind, c := range res.Counts {
+				d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
+			}
+		}
+	})
+	if all == nil {
 		return d.plexFailed(ctx, err)
 	}
-	var total mirror.Counts
-	var errs []error
-	done := 0
-	serverAuth := false
-	for _, srv := range servers {
-		res, err := syncer.Server(ctx, srv, full)
-		if res != nil {
-			t := res.Totals()
-			total.Added += t.Added
-			total.Updated += t.Updated
-			total.Removed += t.Removed
-			// An interrupted pass counted rows its rolled-back batch never
-			// wrote; the metrics count only passes that ran their course.
-			if ctx.Err() == nil {
-				for kind, c := range res.Counts {
-					d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
-				}
-			}
-		}
-		if err != nil {
-			errs = append(errs, err)
-			serverAuth = serverAuth || errors.Is(err, plex.ErrUnauthorized)
-			if ctx.Err() != nil {
-				break
-			}
-			continue
-		}
-		done++
-	}
-	o := Outcome{Details: map[string]any{"servers": len(servers), "added": total.Added, "updated": total.Updated, "removed": total.Removed}}
-	if len(errs) > 0 {
-		o.Err = errors.Join(errs...)
-		o.Status = StatusFailed
-		if done > 0 && ctx.Err() == nil {
-			o.Status = StatusPartial
+	o := Outcome{Details: map[string]any{"servers": all.Servers, "added": all.Totals.Added, "updated": all.Totals.Updated, "removed": all.Totals.Removed}}
+	if err != nil {
+		o.Err = err
+		o.Status = db.RunFailed
+		if all.Done > 0 && ctx.Err() == nil {
+			o.Status = db.RunPartial
 		}
 	}
-	if serverAuth && ctx.Err() == nil {
+	if all.Unauthorized && ctx.Err() == nil {
 		// A server refused us even with a fresh server token: whether the
 		// account token itself still works is for the token check to say.
-		d.sched.Trigger(JobValidateToken)
+		d.sched.Trigger(db.JobValidateToken)
 	}
 	return o
 }
 
+// backup takes a backup through backup.Run, which records the run itself
+// (the job is RecordsItself).
 func (d *Daemon) backup(ctx context.Context) Outcome {
 	cfg := d.config()
-	res, err := backup.Take(ctx, d.db, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, Now: d.now})
-	if err != nil {
+	res, err := backup.Run(ctx, d.db, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, Now: d.now})
+	switch {
+	case errors.Is(err, backup.ErrNotRecorded):
+		// The copy is good: the run stays ok, as any run the scheduler
+		// fails to record does.
+		d.log.Warn("could not record the end of the run", "job", db.JobBackup, "err", err)
+	case err != nil:
 		return Outcome{Err: err}
 	}
-	return Outcome{Details: map[string]any{"file": res.Path, "bytes": res.Bytes, "integrity": "ok", "rotated": len(res.Removed)}}
+	return Outcome{Details: detailsAttrs(res.Details().JSON())}
+}
+
+// detailsAttrs turns a run's recorded details into the attributes of its
+// log line, so the two say the same. Numbers stay json.Number, which slog
+// and fmt print as written (1646592, not 1.646592e+06).
+func detailsAttrs(raw json.RawMessage) map[string]any {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil {
+		return nil
+	}
+	return m
 }
 
 // JobRunsKept is how long job_runs rows are kept (each job's latest is kept
@@ -403,7 +398,7 @@ func (d *Daemon) watchCredentials(ctx context.Context) {
 		d.log.Info("credentials file changed; checking the token now", "file", path)
 		// Only a check that ran counts: one already under way may have read
 		// the old file, so a skipped check is tried again next poll.
-		if d.sched.RunNow(JobValidateToken) {
+		if d.sched.RunNow(db.JobValidateToken) {
 			seen = now
 		}
 	}
@@ -428,9 +423,9 @@ func (d *Daemon) Health() Health {
 	h := Health{Status: "ok", Token: d.tokens.snapshot().State}
 	tok := d.tokens.snapshot()
 	switch tok.State {
-	case tokenRejected:
+	case db.TokenRejected:
 		h.Reasons = append(h.Reasons, LoudRejected)
-	case tokenUnknown:
+	case db.TokenUnknown:
 		r := "the token has not been checked yet"
 		if tok.Error != "" {
 			r = "the token could not be checked: " + tok.Error
@@ -438,7 +433,7 @@ func (d *Daemon) Health() Health {
 		h.Reasons = append(h.Reasons, r)
 	}
 	var latest lastRun
-	for _, j := range []string{JobSync, JobFullSync} {
+	for _, j := range []db.JobName{db.JobSync, db.JobFullSync} {
 		if l, ok := d.sched.Last(j); ok {
 			if l.FinishedAt.After(latest.FinishedAt) {
 				latest = l
@@ -449,11 +444,11 @@ func (d *Daemon) Health() Health {
 		}
 	}
 	switch {
-	case latest.FinishedAt.IsZero() && (d.sched.Running(JobSync) || d.sched.Running(JobFullSync)):
+	case latest.FinishedAt.IsZero() && (d.sched.Running(db.JobSync) || d.sched.Running(db.JobFullSync)):
 		h.Note = "the first sync is under way"
 	case latest.FinishedAt.IsZero():
 		h.Reasons = append(h.Reasons, "no sync has finished yet")
-	case latest.Status != StatusOK:
+	case latest.Status != db.RunOK:
 		r := fmt.Sprintf("the last sync was %s", latest.Status)
 		if latest.Err != "" {
 			r += ": " + latest.Err

@@ -57,10 +57,10 @@ func TestStartupChecksTokenThenSyncs(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		dm, _ := newDaemon(t, ctx, cfg, d, nil)
 		var mu sync.Mutex
-		var order []string
+		var order []db.JobName
 		var at []time.Duration
 		t0 := time.Now()
-		for _, j := range []string{JobValidateToken, JobRefreshResources, JobSync, JobFullSync, JobBackup, JobMaintenance} {
+		for _, j := range []db.JobName{db.JobValidateToken, db.JobRefreshResources, db.JobSync, db.JobFullSync, db.JobBackup, db.JobMaintenance} {
 			dm.impl[j] = func(context.Context) Outcome {
 				mu.Lock()
 				defer mu.Unlock()
@@ -73,7 +73,7 @@ func TestStartupChecksTokenThenSyncs(t *testing.T) {
 		go func() { done <- dm.Run(ctx) }()
 		synctest.Wait()
 		mu.Lock()
-		if len(order) != 2 || order[0] != JobValidateToken || order[1] != JobSync || at[1] != 0 {
+		if len(order) != 2 || order[0] != db.JobValidateToken || order[1] != db.JobSync || at[1] != 0 {
 			t.Errorf("start-up runs = %v at %v, want validate_token then sync, at once", order, at)
 		}
 		mu.Unlock()
@@ -83,7 +83,7 @@ func TestStartupChecksTokenThenSyncs(t *testing.T) {
 		mu.Lock()
 		syncs := 0
 		for _, j := range order {
-			if j == JobSync {
+			if j == db.JobSync {
 				syncs++
 			}
 		}
@@ -95,14 +95,13 @@ func TestStartupChecksTokenThenSyncs(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
-		v, ok, err := d.DaemonState(context.Background(), "daemon")
-		if err != nil || !ok || !strings.Contains(v, `"pid":`) || !strings.Contains(v, `"version":"test"`) {
-			t.Errorf("daemon state = %s, %v", v, err)
+		info, err := d.DaemonInfo(context.Background())
+		if err != nil || info == nil || info.PID != os.Getpid() || info.Version != "test" {
+			t.Errorf("daemon state = %+v, %v", info, err)
 		}
-		v, _, _ = d.DaemonState(context.Background(), "schedule")
-		var sched map[string]scheduleEntry
-		if err := json.Unmarshal([]byte(v), &sched); err != nil || sched[JobSync].Spec != "@every 30m" || sched[JobSync].Next == 0 {
-			t.Errorf("schedule state = %s, %v", v, err)
+		sched, err := d.Schedule(context.Background())
+		if err != nil || sched[db.JobSync].Spec != "@every 30m" || sched[db.JobSync].Next == 0 {
+			t.Errorf("schedule state = %+v, %v", sched, err)
 		}
 	})
 }
@@ -118,7 +117,7 @@ func TestCredentialsFileWakesTheDaemon(t *testing.T) {
 		defer cancel()
 		dm, logs := newDaemon(t, ctx, cfg, d, nil)
 		checks := make(chan string, 10)
-		dm.impl[JobValidateToken] = func(context.Context) Outcome {
+		dm.impl[db.JobValidateToken] = func(context.Context) Outcome {
 			c, err := account.Load(cfg.StateDir)
 			if err != nil {
 				checks <- "none"
@@ -127,7 +126,7 @@ func TestCredentialsFileWakesTheDaemon(t *testing.T) {
 			}
 			return Outcome{}
 		}
-		dm.impl[JobSync] = func(context.Context) Outcome { return Outcome{} }
+		dm.impl[db.JobSync] = func(context.Context) Outcome { return Outcome{} }
 		done := make(chan error)
 		go func() { done <- dm.Run(ctx) }()
 		synctest.Wait()
@@ -207,37 +206,33 @@ func (e *fakeEnv) count(t *testing.T, q string) int {
 	return n
 }
 
-func (e *fakeEnv) lastStatus(t *testing.T, job string) string {
+func (e *fakeEnv) lastStatus(t *testing.T, job db.JobName) db.RunStatus {
 	t.Helper()
-	var s string
+	var s db.RunStatus
 	if err := e.db.R().QueryRow(`SELECT status FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT 1`, job).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func (e *fakeEnv) tokenState(t *testing.T) tokenRecord {
+func (e *fakeEnv) tokenState(t *testing.T) db.TokenState {
 	t.Helper()
-	v, _, err := e.db.DaemonState(t.Context(), "token")
-	if err != nil {
-		t.Fatal(err)
+	r, err := e.db.TokenState(t.Context())
+	if err != nil || r == nil {
+		t.Fatalf("token state %+v: %v", r, err)
 	}
-	var r tokenRecord
-	if err := json.Unmarshal([]byte(v), &r); err != nil {
-		t.Fatalf("token state %q: %v", v, err)
-	}
-	return r
+	return *r
 }
 
 func TestTokenLifecycle(t *testing.T) {
 	e := newFakeEnv(t)
 	s := e.dm.sched
-	s.RunNow(JobValidateToken)
-	if st := e.tokenState(t); st.State != tokenOK || st.Account != "plexm8_user" {
+	s.RunNow(db.JobValidateToken)
+	if st := e.tokenState(t); st.State != db.TokenOK || st.Account != "plexm8_user" {
 		t.Fatalf("token state = %+v, want ok", st)
 	}
-	s.RunNow(JobSync)
-	if got := e.lastStatus(t, JobSync); got != StatusOK {
+	s.RunNow(db.JobSync)
+	if got := e.lastStatus(t, db.JobSync); got != db.RunOK {
 		t.Fatalf("first sync %s:\n%s", got, e.logs)
 	}
 	current := e.count(t, `SELECT count(*) FROM tracks WHERE removed_at IS NULL`)
@@ -245,20 +240,20 @@ func TestTokenLifecycle(t *testing.T) {
 	// A PMS 401 (rotated server token) re-fetches the resources first.
 	e.fake.Owned().RotateToken()
 	e.fake.Owned().AddTrack(e.fake.Owned().Albums("1")[0].RatingKey, "after the rotation")
-	s.RunNow(JobSync)
-	if got := e.lastStatus(t, JobSync); got != StatusOK {
+	s.RunNow(db.JobSync)
+	if got := e.lastStatus(t, db.JobSync); got != db.RunOK {
 		t.Fatalf("sync after a server token rotation: %s\n%s", got, e.logs)
 	}
 	current++
 
 	// Transient plex.tv trouble: the token is kept and nothing pauses.
 	e.fake.Inject(plextest.Fault{Host: "plex.tv", Status: http.StatusServiceUnavailable})
-	s.RunNow(JobValidateToken)
-	if st := e.tokenState(t); st.State != tokenOK || e.dm.tokens.paused() {
+	s.RunNow(db.JobValidateToken)
+	if st := e.tokenState(t); st.State != db.TokenOK || e.dm.tokens.paused() {
 		t.Fatalf("after a 503 the token state = %+v, paused %v; want ok, running", st, e.dm.tokens.paused())
 	}
-	s.RunNow(JobSync) // plex.tv down: the sync fails, nothing is removed
-	if got := e.lastStatus(t, JobSync); got != StatusFailed {
+	s.RunNow(db.JobSync) // plex.tv down: the sync fails, nothing is removed
+	if got := e.lastStatus(t, db.JobSync); got != db.RunFailed {
 		t.Errorf("sync with plex.tv down = %s, want failed", got)
 	}
 	e.fake.ClearFaults()
@@ -270,11 +265,11 @@ func TestTokenLifecycle(t *testing.T) {
 	e.fake.RevokeAccountToken()
 	errorsBefore := len(e.logs.lines("level=ERROR"))
 	for range 3 {
-		s.RunNow(JobValidateToken)
-		s.RunNow(JobSync)
-		s.RunNow(JobRefreshResources)
+		s.RunNow(db.JobValidateToken)
+		s.RunNow(db.JobSync)
+		s.RunNow(db.JobRefreshResources)
 	}
-	if st := e.tokenState(t); st.State != tokenRejected || st.Since == 0 {
+	if st := e.tokenState(t); st.State != db.TokenRejected || st.Since == 0 {
 		t.Fatalf("token state = %+v, want rejected", st)
 	}
 	if n := len(e.logs.lines(LoudRejected)); n != 1 {
@@ -283,10 +278,10 @@ func TestTokenLifecycle(t *testing.T) {
 	if n := len(e.logs.lines("level=ERROR")) - errorsBefore; n != 1 {
 		t.Errorf("%d error lines while the token was rejected, want only the loud one:\n%s", n, e.logs)
 	}
-	if got := e.lastStatus(t, JobSync); got != StatusPaused {
+	if got := e.lastStatus(t, db.JobSync); got != db.RunPaused {
 		t.Errorf("sync while rejected = %s, want paused", got)
 	}
-	if got := e.lastStatus(t, JobRefreshResources); got != StatusPaused {
+	if got := e.lastStatus(t, db.JobRefreshResources); got != db.RunPaused {
 		t.Errorf("refresh_resources while rejected = %s, want paused", got)
 	}
 	if n := e.count(t, `SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL`) +
@@ -300,12 +295,12 @@ func TestTokenLifecycle(t *testing.T) {
 	// A new login: the check passes, the jobs resume and a sync runs by
 	// itself (triggered on resume).
 	e.login()
-	s.RunNow(JobValidateToken)
-	if st := e.tokenState(t); st.State != tokenOK {
+	s.RunNow(db.JobValidateToken)
+	if st := e.tokenState(t); st.State != db.TokenOK {
 		t.Fatalf("token state after login = %+v", st)
 	}
 	s.triggered.Wait()
-	if got := e.lastStatus(t, JobSync); got != StatusOK {
+	if got := e.lastStatus(t, db.JobSync); got != db.RunOK {
 		t.Errorf("the resumed sync = %s, want ok:\n%s", got, e.logs)
 	}
 	if n := e.count(t, `SELECT count(*) FROM tracks WHERE removed_at IS NULL`); n != current {
@@ -326,13 +321,13 @@ func TestNeverSignedInWaitsForLogin(t *testing.T) {
 	}
 	s := e.dm.sched
 	for range 2 {
-		s.RunNow(JobValidateToken)
-		s.RunNow(JobSync)
+		s.RunNow(db.JobValidateToken)
+		s.RunNow(db.JobSync)
 	}
-	if st := e.tokenState(t); st.State != tokenUnknown || st.Error != errNotSignedIn {
+	if st := e.tokenState(t); st.State != db.TokenUnknown || st.Error != errNotSignedIn {
 		t.Fatalf("token state = %+v, want unknown, not signed in", st)
 	}
-	if got := e.lastStatus(t, JobSync); got != StatusPaused {
+	if got := e.lastStatus(t, db.JobSync); got != db.RunPaused {
 		t.Errorf("sync before any login = %s, want paused", got)
 	}
 	if n := len(e.logs.lines("level=ERROR")); n != 1 || len(e.logs.lines("run 'plexm8-sync login'")) == 0 {
@@ -343,18 +338,18 @@ func TestNeverSignedInWaitsForLogin(t *testing.T) {
 	if err := os.WriteFile(account.Path(e.cfg.StateDir), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.RunNow(JobValidateToken)
-	s.RunNow(JobSync)
-	if got := e.lastStatus(t, JobSync); got != StatusPaused {
+	s.RunNow(db.JobValidateToken)
+	s.RunNow(db.JobSync)
+	if got := e.lastStatus(t, db.JobSync); got != db.RunPaused {
 		t.Errorf("sync with a damaged credentials file = %s, want paused", got)
 	}
 	if len(e.logs.lines("cannot be used", "level=ERROR")) != 1 || len(e.logs.lines(LoudRejected)) != 0 {
 		t.Errorf("want one error about the damaged file and no rejection line:\n%s", e.logs)
 	}
 	e.login()
-	s.RunNow(JobValidateToken)
+	s.RunNow(db.JobValidateToken)
 	s.triggered.Wait()
-	if got := e.lastStatus(t, JobSync); got != StatusOK {
+	if got := e.lastStatus(t, db.JobSync); got != db.RunOK {
 		t.Errorf("sync after the first login = %s, want ok:\n%s", got, e.logs)
 	}
 }
@@ -370,9 +365,9 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 	if rec := get("/healthz"); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "no sync has finished yet") {
 		t.Errorf("healthz before any sync = %d %s", rec.Code, rec.Body)
 	}
-	e.dm.sched.RunNow(JobValidateToken)
-	e.dm.sched.RunNow(JobSync)
-	e.dm.sched.RunNow(JobBackup)
+	e.dm.sched.RunNow(db.JobValidateToken)
+	e.dm.sched.RunNow(db.JobSync)
+	e.dm.sched.RunNow(db.JobBackup)
 	rec := get("/healthz")
 	var health Health
 	if err := json.Unmarshal(rec.Body.Bytes(), &health); err != nil || rec.Code != http.StatusOK || health.Status != "ok" || health.LastSync == 0 {
@@ -449,7 +444,7 @@ func TestMetricsAndHealthEndpoints(t *testing.T) {
 
 func TestBackupJobRecordsFileAndIntegrity(t *testing.T) {
 	e := newFakeEnv(t)
-	e.dm.sched.RunNow(JobBackup)
+	e.dm.sched.RunNow(db.JobBackup)
 	var details string
 	if err := e.db.R().QueryRow(`SELECT details FROM job_runs WHERE job = 'backup' AND status = 'ok'`).Scan(&details); err != nil {
 		t.Fatalf("no ok backup run: %v\n%s", err, e.logs)
@@ -470,12 +465,12 @@ func TestBackupJobRecordsFileAndIntegrity(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.dm.cfg.Backup.Dir = filepath.Join(e.cfg.StateDir, "not-a-dir", "backups")
-	e.dm.sched.RunNow(JobBackup)
-	if got := e.lastStatus(t, JobBackup); got != StatusFailed {
+	e.dm.sched.RunNow(db.JobBackup)
+	if got := e.lastStatus(t, db.JobBackup); got != db.RunFailed {
 		t.Errorf("backup into a file's path = %s, want failed", got)
 	}
-	e.dm.sched.RunNow(JobMaintenance)
-	if got := e.lastStatus(t, JobMaintenance); got != StatusOK {
+	e.dm.sched.RunNow(db.JobMaintenance)
+	if got := e.lastStatus(t, db.JobMaintenance); got != db.RunOK {
 		t.Errorf("maintenance = %s:\n%s", got, e.logs)
 	}
 }
@@ -514,13 +509,12 @@ func TestReloadAppliesTheScheduleOrNothing(t *testing.T) {
 	if err := dm.Reload(&next); err != nil {
 		t.Fatal(err)
 	}
-	v, _, _ := d.DaemonState(t.Context(), "schedule")
-	var sched map[string]scheduleEntry
-	if err := json.Unmarshal([]byte(v), &sched); err != nil {
+	sched, err := d.Schedule(t.Context())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if sched[JobSync].Spec != "@every 5m" || sched[JobFullSync].Spec != "" || sched[JobFullSync].Next != 0 {
-		t.Errorf("schedule after reload = %s", v)
+	if sched[db.JobSync].Spec != "@every 5m" || sched[db.JobFullSync].Spec != "" || sched[db.JobFullSync].Next != 0 {
+		t.Errorf("schedule after reload = %+v", sched)
 	}
 	if got := dm.config(); got.Plex.PageSize != 50 || got.Database.Path != cfg.Database.Path {
 		t.Errorf("reloaded config: page size %d, database %s; want 50 and the running database", got.Plex.PageSize, got.Database.Path)
@@ -534,8 +528,8 @@ func TestReloadAppliesTheScheduleOrNothing(t *testing.T) {
 	if err := dm.Reload(&bad); err == nil {
 		t.Fatal("a bad schedule was accepted")
 	}
-	if dm.sched.jobs[JobSync].Spec != "@every 5m" {
-		t.Errorf("a refused reload changed the sync spec to %q", dm.sched.jobs[JobSync].Spec)
+	if dm.sched.jobs[db.JobSync].Spec != "@every 5m" {
+		t.Errorf("a refused reload changed the sync spec to %q", dm.sched.jobs[db.JobSync].Spec)
 	}
 }
 
@@ -549,8 +543,8 @@ func TestHealthDuringTheFirstSync(t *testing.T) {
 		dm, _ := newDaemon(t, ctx, cfg, d, nil)
 		release := make(chan struct{})
 		fail := false
-		dm.impl[JobValidateToken] = func(ctx context.Context) Outcome { dm.tokens.ok(ctx, "alice"); return Outcome{} }
-		dm.impl[JobSync] = func(ctx context.Context) Outcome {
+		dm.impl[db.JobValidateToken] = func(ctx context.Context) Outcome { dm.tokens.ok(ctx, "alice"); return Outcome{} }
+		dm.impl[db.JobSync] = func(ctx context.Context) Outcome {
 			select {
 			case <-release:
 			case <-ctx.Done():
@@ -572,7 +566,7 @@ func TestHealthDuringTheFirstSync(t *testing.T) {
 			t.Errorf("health after the first sync = %+v", h)
 		}
 		fail = true
-		dm.sched.RunNow(JobSync)
+		dm.sched.RunNow(db.JobSync)
 		if h := dm.Health(); h.Status != "unhealthy" || !strings.Contains(strings.Join(h.Reasons, ";"), "server down") {
 			t.Errorf("health after a failed sync = %+v", h)
 		}
@@ -598,9 +592,9 @@ func TestReadableCredentialsWarnOnce(t *testing.T) {
 	warnings := func() int { return strings.Count(e.logs.String(), "chmod 600 "+path) }
 	chmod(0o644)
 	for range 3 {
-		e.dm.sched.RunNow(JobValidateToken)
+		e.dm.sched.RunNow(db.JobValidateToken)
 	}
-	if st := e.tokenState(t); st.State != tokenOK {
+	if st := e.tokenState(t); st.State != db.TokenOK {
 		t.Fatalf("token state %+v: a readable file must still be used", st)
 	}
 	if n := warnings(); n != 1 {
@@ -610,9 +604,9 @@ func TestReadableCredentialsWarnOnce(t *testing.T) {
 		t.Errorf("the warning is not at WARN level:\n%s", e.logs)
 	}
 	chmod(0o600)
-	e.dm.sched.RunNow(JobValidateToken)
+	e.dm.sched.RunNow(db.JobValidateToken)
 	chmod(0o640)
-	e.dm.sched.RunNow(JobValidateToken)
+	e.dm.sched.RunNow(db.JobValidateToken)
 	if n := warnings(); n != 2 {
 		t.Fatalf("%d warnings, want a second one once the file is readable again:\n%s", n, e.logs)
 	}

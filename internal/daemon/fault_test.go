@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
 
@@ -15,9 +16,9 @@ import (
 func TestRevokedMidSyncPausesJobs(t *testing.T) {
 	e := newFakeEnv(t)
 	s := e.dm.sched
-	s.RunNow(JobValidateToken)
-	s.RunNow(JobSync)
-	if got := e.lastStatus(t, JobSync); got != StatusOK {
+	s.RunNow(db.JobValidateToken)
+	s.RunNow(db.JobSync)
+	if got := e.lastStatus(t, db.JobSync); got != db.RunOK {
 		t.Fatalf("first sync %s:\n%s", got, e.logs)
 	}
 	owned := e.fake.Owned()
@@ -28,19 +29,19 @@ func TestRevokedMidSyncPausesJobs(t *testing.T) {
 		owned.RotateToken()
 		e.fake.RevokeAccountToken()
 	}})
-	s.RunNow(JobSync)
+	s.RunNow(db.JobSync)
 	if !fired.Load() {
 		t.Fatal("the sync never reached the first section")
 	}
-	if got := e.lastStatus(t, JobSync); got == StatusOK || got == StatusPaused {
+	if got := e.lastStatus(t, db.JobSync); got == db.RunOK || got == db.RunPaused {
 		t.Fatalf("sync with the token revoked midway = %s, want failed or partial:\n%s", got, e.logs)
 	}
 	s.triggered.Wait() // the token check the sync asked for
-	if st := e.tokenState(t); st.State != tokenRejected {
+	if st := e.tokenState(t); st.State != db.TokenRejected {
 		t.Fatalf("token state after a mid-sync revocation = %+v, want rejected:\n%s", st, e.logs)
 	}
-	s.RunNow(JobSync)
-	if got := e.lastStatus(t, JobSync); got != StatusPaused {
+	s.RunNow(db.JobSync)
+	if got := e.lastStatus(t, db.JobSync); got != db.RunPaused {
 		t.Errorf("sync after the revocation = %s, want paused", got)
 	}
 	if n := e.count(t, `SELECT count(*) FROM tracks WHERE removed_at IS NOT NULL`) +

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
@@ -57,10 +58,10 @@ func NewMetrics(stats func() plex.Stats) *Metrics {
 				func() float64 { return float64(stats().RateLimited) }),
 		)
 	}
-	for _, s := range []string{tokenOK, tokenRejected, tokenUnknown} {
+	for _, s := range []string{db.TokenOK, db.TokenRejected, db.TokenUnknown} {
 		m.token.WithLabelValues(s).Set(0)
 	}
-	m.token.WithLabelValues(tokenUnknown).Set(1)
+	m.token.WithLabelValues(db.TokenUnknown).Set(1)
 	return m
 }
 
@@ -69,17 +70,17 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-func (m *Metrics) observeRun(job, status string, d time.Duration) {
+func (m *Metrics) observeRun(job db.JobName, status db.RunStatus, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.runs.WithLabelValues(job, status).Inc()
-	if status == StatusSkipped || status == StatusPaused {
+	m.runs.WithLabelValues(string(job), string(status)).Inc()
+	if status == db.RunSkipped || status == db.RunPaused {
 		return
 	}
-	m.duration.WithLabelValues(job).Observe(d.Seconds())
-	if status == StatusOK {
-		m.lastSuccess.WithLabelValues(job).SetToCurrentTime()
+	m.duration.WithLabelValues(string(job)).Observe(d.Seconds())
+	if status == db.RunOK {
+		m.lastSuccess.WithLabelValues(string(job)).SetToCurrentTime()
 	}
 }
 
@@ -96,7 +97,7 @@ func (m *Metrics) setToken(state string) {
 	if m == nil {
 		return
 	}
-	for _, s := range []string{tokenOK, tokenRejected, tokenUnknown} {
+	for _, s := range []string{db.TokenOK, db.TokenRejected, db.TokenUnknown} {
 		v := 0.0
 		if s == state {
 			v = 1

@@ -17,31 +17,11 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
-// Job names, as stored in job_runs.job and used in logs and metrics.
-const (
-	JobValidateToken    = "validate_token"
-	JobRefreshResources = "refresh_resources"
-	JobSync             = "sync"
-	JobFullSync         = "full_sync"
-	JobBackup           = "backup"
-	JobMaintenance      = "maintenance"
-)
-
-// Run statuses, as stored in job_runs.status.
-const (
-	StatusRunning = "running"
-	StatusOK      = "ok"
-	StatusPartial = "partial"
-	StatusFailed  = "failed"
-	StatusSkipped = "skipped"
-	StatusPaused  = "paused"
-)
-
 // Outcome is what one run of a job did.
 type Outcome struct {
 	// Status is ok, partial, failed or paused; empty means ok, or failed
 	// when Err is set.
-	Status string
+	Status db.RunStatus
 	Err    error
 	// Details is stored as JSON in job_runs.details and logged as
 	// attributes of the run's line.
@@ -57,7 +37,7 @@ type JobFunc func(ctx context.Context) Outcome
 
 // Job is a unit of scheduled work.
 type Job struct {
-	Name string
+	Name db.JobName
 	// Spec is the cron spec; empty leaves the job unscheduled (it can still
 	// be triggered).
 	Spec string
@@ -66,12 +46,13 @@ type Job struct {
 	// YieldTo lists jobs that, when they hold the writer slot, make this
 	// run skip instead of waiting (an incremental sync while a full one
 	// runs would only repeat its work).
-	YieldTo []string
-	// RecordAtEnd writes the job_runs row only when the run ends: a backup
-	// must not carry a "running" row for itself, which would read as an
-	// interrupted backup once restored.
-	RecordAtEnd bool
-	Run         JobFunc
+	YieldTo []db.JobName
+	// RecordsItself marks a job that writes its own job_runs row (the
+	// backup, through backup.Run, which the command line shares): the
+	// scheduler writes none, not even a running one, unless the run
+	// panicked before it could.
+	RecordsItself bool
+	Run           JobFunc
 }
 
 // Scheduler runs jobs on their cron schedules through the same chain for
@@ -82,7 +63,7 @@ type Scheduler struct {
 	db      *db.DB
 	now     func() time.Time
 	metrics *Metrics
-	observe func(job, status string, details map[string]any)
+	observe func(job db.JobName, status db.RunStatus, details map[string]any)
 
 	root   context.Context
 	cancel context.CancelFunc
@@ -90,9 +71,9 @@ type Scheduler struct {
 	writer writerSlot
 
 	mu      sync.Mutex
-	jobs    map[string]*scheduled
-	last    map[string]lastRun
-	running map[string]bool
+	jobs    map[db.JobName]*scheduled
+	last    map[db.JobName]lastRun
+	running map[db.JobName]bool
 	// triggered tracks runs started by Trigger, which cron's Stop does
 	// not wait for.
 	triggered sync.WaitGroup
@@ -107,7 +88,7 @@ type scheduled struct {
 }
 
 type lastRun struct {
-	Status      string
+	Status      db.RunStatus
 	Err         string
 	FinishedAt  time.Time
 	LastSuccess time.Time
@@ -121,7 +102,7 @@ type SchedulerOptions struct {
 	Now      func() time.Time
 	Metrics  *Metrics // nil: none
 	// Observe, when set, is told of every finished run.
-	Observe func(job, status string, details map[string]any)
+	Observe func(job db.JobName, status db.RunStatus, details map[string]any)
 }
 
 // NewScheduler returns a stopped scheduler; its runs' contexts derive from
@@ -142,9 +123,9 @@ func NewScheduler(ctx context.Context, o SchedulerOptions) *Scheduler {
 		root: root, cancel: cancel,
 		cron:    cron.New(cron.WithLocation(o.Location), cron.WithLogger(cronLogger{o.Logger})),
 		writer:  writerSlot{sem: make(chan struct{}, 1)},
-		jobs:    map[string]*scheduled{},
-		last:    map[string]lastRun{},
-		running: map[string]bool{},
+		jobs:    map[db.JobName]*scheduled{},
+		last:    map[db.JobName]lastRun{},
+		running: map[db.JobName]bool{},
 	}
 }
 
@@ -162,17 +143,17 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 // records the skipped tick.
 type skipLogger struct {
 	s   *Scheduler
-	job string
+	job db.JobName
 }
 
 func (k skipLogger) Info(string, ...any) {
 	k.s.log.Info("job skipped: the previous run is still going", "job", k.job)
 	now := k.s.now().Unix()
-	if err := k.s.db.RecordJob(k.s.root, db.JobRecord{Job: k.job, StartedAt: now, FinishedAt: now, Status: StatusSkipped,
+	if err := k.s.db.RecordJob(k.s.root, db.JobRun{Job: k.job, StartedAt: now, FinishedAt: now, Status: db.RunSkipped,
 		Error: "the previous run was still going"}); err != nil && k.s.root.Err() == nil {
 		k.s.log.Warn("could not record a skipped run", "job", k.job, "err", err)
 	}
-	k.s.metrics.observeRun(k.job, StatusSkipped, 0)
+	k.s.metrics.observeRun(k.job, db.RunSkipped, 0)
 }
 
 func (k skipLogger) Error(err error, msg string, kv ...any) {
@@ -215,7 +196,7 @@ func (s *Scheduler) scheduleLocked(sj *scheduled, spec string) error {
 
 // SetSchedule replaces the specs of the named jobs (a config reload). Every
 // spec is checked before any is applied, so a bad one changes nothing.
-func (s *Scheduler) SetSchedule(specs map[string]string) error {
+func (s *Scheduler) SetSchedule(specs map[db.JobName]string) error {
 	for name, spec := range specs {
 		if spec == "" {
 			continue
@@ -248,7 +229,7 @@ func (s *Scheduler) Start() {
 
 // Trigger runs the named job now, in the background, through the same
 // chain as its scheduled runs (so it is skipped if a run is under way).
-func (s *Scheduler) Trigger(name string) {
+func (s *Scheduler) Trigger(name db.JobName) {
 	s.mu.Lock()
 	sj := s.jobs[name]
 	s.mu.Unlock()
@@ -264,7 +245,7 @@ func (s *Scheduler) Trigger(name string) {
 
 // RunNow runs the named job in the calling goroutine and reports whether
 // it ran (false when a run was already under way and this one was skipped).
-func (s *Scheduler) RunNow(name string) bool {
+func (s *Scheduler) RunNow(name db.JobName) bool {
 	s.mu.Lock()
 	sj := s.jobs[name]
 	s.mu.Unlock()
@@ -298,20 +279,20 @@ func (s *Scheduler) Stop(timeout time.Duration) bool {
 }
 
 // Running reports whether a run of job is under way (past the writer slot).
-func (s *Scheduler) Running(job string) bool {
+func (s *Scheduler) Running(job db.JobName) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.running[job]
 }
 
-func (s *Scheduler) setRunning(job string, on bool) {
+func (s *Scheduler) setRunning(job db.JobName, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.running[job] = on
 }
 
 // Last returns the latest finished run of job.
-func (s *Scheduler) Last(job string) (lastRun, bool) {
+func (s *Scheduler) Last(job db.JobName) (lastRun, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.last[job]
@@ -335,18 +316,18 @@ func (s *Scheduler) execute(sj *scheduled) {
 		if holder != "" {
 			log.Info("job skipped: another job is writing", "writer", holder)
 			now := s.now().Unix()
-			if err := s.db.RecordJob(ctx, db.JobRecord{Job: sj.Name, StartedAt: now, FinishedAt: now, Status: StatusSkipped,
-				Error: holder + " was running"}); err != nil && ctx.Err() == nil {
+			if err := s.db.RecordJob(ctx, db.JobRun{Job: sj.Name, StartedAt: now, FinishedAt: now, Status: db.RunSkipped,
+				Error: string(holder) + " was running"}); err != nil && ctx.Err() == nil {
 				log.Warn("could not record a skipped run", "err", err)
 			}
-			s.metrics.observeRun(sj.Name, StatusSkipped, 0)
+			s.metrics.observeRun(sj.Name, db.RunSkipped, 0)
 			return
 		}
 		defer s.writer.release()
 	}
 	start := s.now()
 	var id int64
-	if !sj.RecordAtEnd {
+	if !sj.RecordsItself {
 		var err error
 		id, err = s.db.StartJob(ctx, sj.Name, start.Unix())
 		if err != nil && ctx.Err() == nil {
@@ -363,46 +344,46 @@ func (s *Scheduler) execute(sj *scheduled) {
 		// A panic: record the run as failed, then let cron.Recover log it
 		// with its stack.
 		r := recover()
-		s.finish(ctx, sj, id, start, Outcome{Status: StatusFailed, Err: fmt.Errorf("panic: %v", r)})
+		s.finish(ctx, sj, id, start, Outcome{Status: db.RunFailed, Err: fmt.Errorf("panic: %v", r)}, true)
 		panic(r)
 	}()
 	o := sj.Run(ctx)
 	done = true
-	s.finish(ctx, sj, id, start, o)
+	s.finish(ctx, sj, id, start, o, false)
 }
 
-func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start time.Time, o Outcome) {
+func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start time.Time, o Outcome, panicked bool) {
 	end := s.now()
 	dur := end.Sub(start)
 	status := o.Status
 	if status == "" {
-		status = StatusOK
+		status = db.RunOK
 		if o.Err != nil {
-			status = StatusFailed
+			status = db.RunFailed
 		}
 	}
 	errText := ""
 	if o.Err != nil {
 		errText = o.Err.Error()
-		if ctx.Err() != nil && s.root.Err() != nil && status == StatusFailed {
+		if ctx.Err() != nil && s.root.Err() != nil && status == db.RunFailed {
 			errText = "interrupted by shutdown: " + errText
 		}
 	}
-	details := ""
+	var details json.RawMessage
 	if len(o.Details) > 0 {
 		if b, err := json.Marshal(o.Details); err == nil {
-			details = string(b)
+			details = b
 		}
 	}
 	// Recorded even when shutting down: it is how status learns the run
 	// was interrupted.
 	wctx := context.WithoutCancel(ctx)
-	run := db.JobRecord{ID: id, Job: sj.Name, StartedAt: start.Unix(), FinishedAt: end.Unix(), Status: status, Error: errText, Details: details}
+	run := db.JobRun{ID: id, Job: sj.Name, StartedAt: start.Unix(), FinishedAt: end.Unix(), Status: status, Error: errText, Details: details}
 	var err error
 	switch {
 	case id != 0:
 		err = s.db.FinishJob(wctx, run)
-	case sj.RecordAtEnd:
+	case sj.RecordsItself && panicked:
 		err = s.db.RecordJob(wctx, run)
 	}
 	if err != nil {
@@ -411,7 +392,7 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 	s.mu.Lock()
 	l := s.last[sj.Name]
 	l.Status, l.Err, l.FinishedAt = status, errText, end
-	if status == StatusOK {
+	if status == db.RunOK {
 		l.LastSuccess = end
 	}
 	s.last[sj.Name] = l
@@ -424,9 +405,9 @@ func (s *Scheduler) finish(ctx context.Context, sj *scheduled, id int64, start t
 	}
 	level := slog.LevelInfo
 	switch status {
-	case StatusPartial:
+	case db.RunPartial:
 		level = slog.LevelWarn
-	case StatusFailed:
+	case db.RunFailed:
 		level = slog.LevelError
 		if s.root.Err() != nil {
 			level = slog.LevelWarn // an interrupted run is expected at shutdown
@@ -454,18 +435,12 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// scheduleEntry is one job in the daemon_state "schedule" value.
-type scheduleEntry struct {
-	Spec string `json:"spec"`
-	Next int64  `json:"next"` // unix seconds; 0 when unscheduled
-}
-
 // saveSchedule writes every job's spec and next run for status.
 func (s *Scheduler) saveSchedule() {
 	s.mu.Lock()
-	out := make(map[string]scheduleEntry, len(s.jobs))
+	out := make(db.Schedule, len(s.jobs))
 	for name, sj := range s.jobs {
-		e := scheduleEntry{Spec: sj.Spec}
+		e := db.ScheduledJob{Spec: sj.Spec}
 		if sj.entry != 0 {
 			if n := s.cron.Entry(sj.entry).Next; !n.IsZero() {
 				e.Next = n.Unix()
@@ -474,8 +449,7 @@ func (s *Scheduler) saveSchedule() {
 		out[name] = e
 	}
 	s.mu.Unlock()
-	b, _ := json.Marshal(out)
-	if err := s.db.SetDaemonState(context.WithoutCancel(s.root), "schedule", string(b), s.now().Unix()); err != nil {
+	if err := s.db.SetSchedule(context.WithoutCancel(s.root), out, s.now().Unix()); err != nil {
 		s.log.Warn("could not record the schedule", "err", err)
 	}
 }
@@ -486,13 +460,13 @@ func (s *Scheduler) saveSchedule() {
 type writerSlot struct {
 	sem    chan struct{}
 	mu     sync.Mutex
-	holder string
+	holder db.JobName
 }
 
 // acquire takes the slot for job, waiting while another job holds it. It
 // returns the holder's name, without taking the slot, when that holder is
 // one job yields to.
-func (w *writerSlot) acquire(ctx context.Context, job string, yieldTo []string) (string, error) {
+func (w *writerSlot) acquire(ctx context.Context, job db.JobName, yieldTo []db.JobName) (db.JobName, error) {
 	w.mu.Lock()
 	select {
 	case w.sem <- struct{}{}:

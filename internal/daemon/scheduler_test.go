@@ -77,16 +77,16 @@ func newTestScheduler(t *testing.T, ctx context.Context, d *db.DB) (*Scheduler, 
 }
 
 // runCounts returns job_runs statuses of job, counted.
-func runCounts(t *testing.T, d *db.DB, job string) map[string]int {
+func runCounts(t *testing.T, d *db.DB, job db.JobName) map[db.RunStatus]int {
 	t.Helper()
 	rows, err := d.R().QueryContext(context.Background(), `SELECT status, count(*) FROM job_runs WHERE job = ? GROUP BY status`, job)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[db.RunStatus]int{}
 	for rows.Next() {
-		var s string
+		var s db.RunStatus
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
 			t.Fatal(err)
@@ -122,7 +122,7 @@ func TestSkipIfStillRunning(t *testing.T) {
 			t.Errorf("runs = %d, want 4", got)
 		}
 		c := runCounts(t, d, "slow")
-		if c[StatusSkipped] != 6 || c[StatusOK]+c[StatusFailed] != 4 {
+		if c[db.RunSkipped] != 6 || c[db.RunOK]+c[db.RunFailed] != 4 {
 			t.Errorf("job_runs = %v, want 6 skipped and 4 runs", c)
 		}
 		if n := len(logs.lines("job skipped", "job=slow")); n != 6 {
@@ -160,7 +160,7 @@ func TestPanickingJobIsRecoveredAndRecorded(t *testing.T) {
 			t.Errorf("runs = %d, want 4: the scheduler must survive the panic", got)
 		}
 		c := runCounts(t, d, "boom")
-		if c[StatusFailed] != 1 || c[StatusOK] != 3 {
+		if c[db.RunFailed] != 1 || c[db.RunOK] != 3 {
 			t.Errorf("job_runs = %v, want 1 failed and 3 ok", c)
 		}
 		var msg string
@@ -173,6 +173,39 @@ func TestPanickingJobIsRecoveredAndRecorded(t *testing.T) {
 	})
 }
 
+// A job that records itself (the backup) gets no row from the scheduler,
+// not even a running one, unless it panicked before it could write its own.
+func TestJobThatRecordsItself(t *testing.T) {
+	d := openDB(t)
+	s, logs := newTestScheduler(t, t.Context(), d)
+	defer s.Stop(time.Second)
+	var rowsDuringRun int
+	boom := false
+	if err := s.Add(Job{Name: "self", Writes: true, RecordsItself: true, Run: func(ctx context.Context) Outcome {
+		if boom {
+			panic("kaboom")
+		}
+		rowsDuringRun = len(runCounts(t, d, "self"))
+		return Outcome{Details: map[string]any{"bytes": 8}}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.RunNow("self") {
+		t.Fatal("did not run")
+	}
+	if c := runCounts(t, d, "self"); rowsDuringRun != 0 || len(c) != 0 {
+		t.Errorf("rows during the run %d, after it %v; want none", rowsDuringRun, c)
+	}
+	if l, ok := s.Last("self"); !ok || l.Status != db.RunOK || len(logs.lines("job finished", "job=self", "bytes=8")) != 1 {
+		t.Errorf("last run %+v; the run is still logged and remembered:\n%s", l, logs)
+	}
+	boom = true
+	s.RunNow("self") // cron.Recover in the chain logs the panic and ends it
+	if c := runCounts(t, d, "self"); c[db.RunFailed] != 1 || len(c) != 1 {
+		t.Errorf("job_runs after a panic = %v, want the one failed run", c)
+	}
+}
+
 // TestNoTwoWriters: writing jobs never overlap; a full sync due while an
 // incremental one runs waits for it; an incremental one due while a full
 // one runs is skipped.
@@ -182,9 +215,9 @@ func TestNoTwoWriters(t *testing.T) {
 		s, logs := newTestScheduler(t, t.Context(), d)
 		var active, maxActive atomic.Int32
 		var mu sync.Mutex
-		starts := map[string][]time.Duration{}
+		starts := map[db.JobName][]time.Duration{}
 		t0 := time.Now()
-		writer := func(name string, d time.Duration) JobFunc {
+		writer := func(name db.JobName, d time.Duration) JobFunc {
 			return func(ctx context.Context) Outcome {
 				n := active.Add(1)
 				for {
@@ -204,25 +237,25 @@ func TestNoTwoWriters(t *testing.T) {
 			}
 		}
 		for _, j := range []Job{
-			{Name: JobSync, Writes: true, YieldTo: []string{JobFullSync}, Run: writer(JobSync, 100*time.Second)},
-			{Name: JobFullSync, Writes: true, Run: writer(JobFullSync, 60*time.Second)},
-			{Name: JobBackup, Writes: true, Run: writer(JobBackup, 30*time.Second)},
-			{Name: JobMaintenance, Writes: true, Run: writer(JobMaintenance, 10*time.Second)},
+			{Name: db.JobSync, Writes: true, YieldTo: []db.JobName{db.JobFullSync}, Run: writer(db.JobSync, 100*time.Second)},
+			{Name: db.JobFullSync, Writes: true, Run: writer(db.JobFullSync, 60*time.Second)},
+			{Name: db.JobBackup, Writes: true, Run: writer(db.JobBackup, 30*time.Second)},
+			{Name: db.JobMaintenance, Writes: true, Run: writer(db.JobMaintenance, 10*time.Second)},
 		} {
 			if err := s.Add(j); err != nil {
 				t.Fatal(err)
 			}
 		}
 		s.Start()
-		s.Trigger(JobSync)
+		s.Trigger(db.JobSync)
 		time.Sleep(10 * time.Second)
-		s.Trigger(JobFullSync) // due while the incremental sync runs: waits
+		s.Trigger(db.JobFullSync) // due while the incremental sync runs: waits
 		synctest.Wait()
 		time.Sleep(95 * time.Second) // t=105s: full sync now holds the slot
 		synctest.Wait()
-		s.Trigger(JobSync) // due while the full sync runs: skipped
-		s.Trigger(JobBackup)
-		s.Trigger(JobMaintenance)
+		s.Trigger(db.JobSync) // due while the full sync runs: skipped
+		s.Trigger(db.JobBackup)
+		s.Trigger(db.JobMaintenance)
 		time.Sleep(10 * time.Minute)
 		synctest.Wait()
 		s.Stop(time.Minute)
@@ -232,16 +265,16 @@ func TestNoTwoWriters(t *testing.T) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if got := starts[JobFullSync]; len(got) != 1 || got[0] != 100*time.Second {
+		if got := starts[db.JobFullSync]; len(got) != 1 || got[0] != 100*time.Second {
 			t.Errorf("full sync started at %v, want once at 100s (when the incremental one ended)", got)
 		}
-		if got := starts[JobSync]; len(got) != 1 {
+		if got := starts[db.JobSync]; len(got) != 1 {
 			t.Errorf("incremental sync started at %v, want once (the second skipped for the full sync)", got)
 		}
-		if len(starts[JobBackup]) != 1 || len(starts[JobMaintenance]) != 1 {
-			t.Errorf("backup/maintenance starts = %v/%v, want one each after the full sync", starts[JobBackup], starts[JobMaintenance])
+		if len(starts[db.JobBackup]) != 1 || len(starts[db.JobMaintenance]) != 1 {
+			t.Errorf("backup/maintenance starts = %v/%v, want one each after the full sync", starts[db.JobBackup], starts[db.JobMaintenance])
 		}
-		for _, j := range []string{JobBackup, JobMaintenance} {
+		for _, j := range []db.JobName{db.JobBackup, db.JobMaintenance} {
 			if got := starts[j]; len(got) == 1 && got[0] < 160*time.Second {
 				t.Errorf("%s started at %v, before the full sync ended at 160s", j, got[0])
 			}
@@ -249,7 +282,7 @@ func TestNoTwoWriters(t *testing.T) {
 		if n := len(logs.lines("job skipped", "job=sync", "writer=full_sync")); n != 1 {
 			t.Errorf("%d lines for the skipped incremental sync, want 1:\n%s", n, logs)
 		}
-		if c := runCounts(t, d, JobSync); c[StatusSkipped] != 1 || c[StatusOK] != 1 {
+		if c := runCounts(t, d, db.JobSync); c[db.RunSkipped] != 1 || c[db.RunOK] != 1 {
 			t.Errorf("sync job_runs = %v", c)
 		}
 	})
@@ -261,14 +294,14 @@ func TestShutdownCancelsRunsAndRecordsThem(t *testing.T) {
 	d := openDB(t)
 	synctest.Test(t, func(t *testing.T) {
 		s, _ := newTestScheduler(t, t.Context(), d)
-		if err := s.Add(Job{Name: JobFullSync, Writes: true, Run: func(ctx context.Context) Outcome {
+		if err := s.Add(Job{Name: db.JobFullSync, Writes: true, Run: func(ctx context.Context) Outcome {
 			<-ctx.Done()
 			return Outcome{Err: ctx.Err()}
 		}}); err != nil {
 			t.Fatal(err)
 		}
 		s.Start()
-		s.Trigger(JobFullSync)
+		s.Trigger(db.JobFullSync)
 		time.Sleep(time.Hour)
 		synctest.Wait()
 		start := time.Now()
@@ -278,15 +311,16 @@ func TestShutdownCancelsRunsAndRecordsThem(t *testing.T) {
 		if time.Since(start) != 0 {
 			t.Errorf("stop took %v", time.Since(start))
 		}
-		var status, msg string
+		var status db.RunStatus
+		var msg string
 		if err := d.R().QueryRow(`SELECT status, error FROM job_runs WHERE job = 'full_sync'`).Scan(&status, &msg); err != nil {
 			t.Fatal(err)
 		}
-		if status != StatusFailed || !strings.Contains(msg, "interrupted by shutdown") {
+		if status != db.RunFailed || !strings.Contains(msg, "interrupted by shutdown") {
 			t.Errorf("run = %s %q, want failed, interrupted by shutdown", status, msg)
 		}
 		// Nothing starts after Stop.
-		if s.RunNow(JobFullSync) {
+		if s.RunNow(db.JobFullSync) {
 			t.Error("a run started after Stop")
 		}
 	})
@@ -295,23 +329,23 @@ func TestShutdownCancelsRunsAndRecordsThem(t *testing.T) {
 func TestSetScheduleChecksEverySpecFirst(t *testing.T) {
 	d := openDB(t)
 	s, _ := newTestScheduler(t, t.Context(), d)
-	for _, n := range []string{"a", "b"} {
+	for _, n := range []db.JobName{"a", "b"} {
 		if err := s.Add(Job{Name: n, Spec: "@every 1h", Run: func(context.Context) Outcome { return Outcome{} }}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.SetSchedule(map[string]string{"a": "@every 5m", "b": "61 * * * *"}); err == nil {
+	if err := s.SetSchedule(map[db.JobName]string{"a": "@every 5m", "b": "61 * * * *"}); err == nil {
 		t.Fatal("a bad spec was accepted")
 	}
 	if s.jobs["a"].Spec != "@every 1h" {
 		t.Errorf("a's spec changed to %q although b's was bad", s.jobs["a"].Spec)
 	}
-	if err := s.SetSchedule(map[string]string{"a": "@every 5m", "b": ""}); err != nil {
+	if err := s.SetSchedule(map[db.JobName]string{"a": "@every 5m", "b": ""}); err != nil {
 		t.Fatal(err)
 	}
-	v, _, err := d.DaemonState(t.Context(), "schedule")
-	if err != nil || !strings.Contains(v, `"a":{"spec":"@every 5m","next":`) || !strings.Contains(v, `"b":{"spec":"","next":0}`) {
-		t.Errorf("schedule state = %s, %v", v, err)
+	sched, err := d.Schedule(t.Context())
+	if err != nil || sched["a"].Spec != "@every 5m" || sched["b"] != (db.ScheduledJob{}) {
+		t.Errorf("schedule state = %+v, %v", sched, err)
 	}
 	s.Stop(time.Second)
 }

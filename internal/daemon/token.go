@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -10,24 +9,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
-// Token states, as stored in daemon_state "token".
-const (
-	tokenOK       = "ok"
-	tokenRejected = "rejected"
-	tokenUnknown  = "unknown"
-)
-
 // LoudRejected is the one line logged when plex.tv rejects the token.
 const LoudRejected = "plex.tv rejected the token: run 'plexm8-sync login'"
-
-// tokenRecord is the JSON of daemon_state "token".
-type tokenRecord struct {
-	State     string `json:"state"`
-	Since     int64  `json:"since"`
-	CheckedAt int64  `json:"checked_at"`
-	Account   string `json:"account"`
-	Error     string `json:"error"`
-}
 
 // tokenTracker is the token's state machine. Rejected (by a plex.tv 401) or
 // missing credentials pause the jobs that need the token; only a successful
@@ -40,7 +23,7 @@ type tokenTracker struct {
 	metrics *Metrics
 
 	mu sync.Mutex
-	tokenRecord
+	db.TokenState
 	// loud is set once the loud line was logged for the current rejection.
 	loud bool
 	// noToken is set while there are no usable credentials.
@@ -50,14 +33,11 @@ type tokenTracker struct {
 }
 
 func newTokenTracker(ctx context.Context, log *slog.Logger, d *db.DB, now func() time.Time, m *Metrics) *tokenTracker {
-	t := &tokenTracker{log: log, db: d, now: now, metrics: m, tokenRecord: tokenRecord{State: tokenUnknown, Since: now().Unix()}}
+	t := &tokenTracker{log: log, db: d, now: now, metrics: m, TokenState: db.TokenState{State: db.TokenUnknown, Since: now().Unix()}}
 	// Keep "rejected since T" across restarts: the rejection is older than
-	// this process.
-	if v, ok, err := d.DaemonState(ctx, "token"); err == nil && ok {
-		var prev tokenRecord
-		if json.Unmarshal([]byte(v), &prev) == nil && prev.State != "" {
-			t.tokenRecord = prev
-		}
+	// this process. A record that cannot be read is as good as none.
+	if prev, err := d.TokenState(ctx); err == nil && prev != nil && prev.State != "" {
+		t.TokenState = *prev
 	}
 	m.setToken(t.State)
 	return t
@@ -73,13 +53,13 @@ func (t *tokenTracker) paused() bool {
 // pausedLocked: rejected by plex.tv, or no usable credentials at all (never
 // signed in, or a damaged file: state unknown with no token to try).
 func (t *tokenTracker) pausedLocked() bool {
-	return t.State == tokenRejected || (t.State == tokenUnknown && t.noToken)
+	return t.State == db.TokenRejected || (t.State == db.TokenUnknown && t.noToken)
 }
 
-func (t *tokenTracker) snapshot() tokenRecord {
+func (t *tokenTracker) snapshot() db.TokenState {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.tokenRecord
+	return t.TokenState
 }
 
 const errNotSignedIn = "not signed in"
@@ -89,10 +69,10 @@ func (t *tokenTracker) ok(ctx context.Context, account string) {
 	t.mu.Lock()
 	wasPaused := t.pausedLocked()
 	now := t.now().Unix()
-	if t.State != tokenOK {
+	if t.State != db.TokenOK {
 		t.Since = now
 	}
-	t.State, t.CheckedAt, t.Account, t.Error, t.loud, t.noToken = tokenOK, now, account, "", false, false
+	t.State, t.CheckedAt, t.Account, t.Error, t.loud, t.noToken = db.TokenOK, now, account, "", false, false
 	resume := t.onResume
 	t.mu.Unlock()
 	if wasPaused {
@@ -109,10 +89,10 @@ func (t *tokenTracker) ok(ctx context.Context, account string) {
 func (t *tokenTracker) rejected(ctx context.Context, err error) {
 	t.mu.Lock()
 	now := t.now().Unix()
-	if t.State != tokenRejected {
+	if t.State != db.TokenRejected {
 		t.Since = now
 	}
-	t.State, t.CheckedAt, t.Error = tokenRejected, now, "plex.tv answered 401 Unauthorized"
+	t.State, t.CheckedAt, t.Error = db.TokenRejected, now, "plex.tv answered 401 Unauthorized"
 	first := !t.loud
 	t.loud = true
 	t.mu.Unlock()
@@ -133,11 +113,11 @@ func (t *tokenTracker) noCredentials(ctx context.Context, err error, neverSigned
 	}
 	t.mu.Lock()
 	now := t.now().Unix()
-	if t.State != tokenUnknown || t.Error != msg {
+	if t.State != db.TokenUnknown || t.Error != msg {
 		t.Since = now
 		t.loud = false // a new reason deserves its own line
 	}
-	t.State, t.CheckedAt, t.Error, t.Account, t.noToken = tokenUnknown, now, msg, "", true
+	t.State, t.CheckedAt, t.Error, t.Account, t.noToken = db.TokenUnknown, now, msg, "", true
 	first := !t.loud
 	t.loud = true
 	t.mu.Unlock()
@@ -155,7 +135,7 @@ func (t *tokenTracker) noCredentials(ctx context.Context, err error, neverSigned
 func (t *tokenTracker) transient(ctx context.Context, err error) {
 	t.mu.Lock()
 	t.CheckedAt = t.now().Unix()
-	if t.State != tokenRejected {
+	if t.State != db.TokenRejected {
 		t.Error = err.Error()
 	}
 	t.noToken = false // a token was read and tried
@@ -167,8 +147,7 @@ func (t *tokenTracker) transient(ctx context.Context, err error) {
 func (t *tokenTracker) save(ctx context.Context) {
 	rec := t.snapshot()
 	t.metrics.setToken(rec.State)
-	b, _ := json.Marshal(rec)
-	if err := t.db.SetDaemonState(context.WithoutCancel(ctx), "token", string(b), t.now().Unix()); err != nil {
+	if err := t.db.SetTokenState(context.WithoutCancel(ctx), rec, t.now().Unix()); err != nil {
 		t.log.Warn("could not record the token state", "err", err)
 	}
 }

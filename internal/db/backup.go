@@ -2,10 +2,12 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Backup writes a consistent, compacted copy of the database to dst (mode
@@ -74,4 +76,84 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
+}
+
+// ErrCorrupt is matched by the error VerifyFile returns for a file that
+// fails PRAGMA integrity_check or is not a plexm8-sync database.
+var ErrCorrupt = errors.New("database copy failed its integrity check")
+
+// VerifyFile opens the database file at path on its own, read-only, and runs
+// PRAGMA integrity_check on it. A backup counts only once this passed.
+func VerifyFile(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("verify %q: %w", abs, err)
+	}
+	// No WAL or shared memory for a check of a closed copy: immutable makes
+	// SQLite read the file as it is and create nothing beside it.
+	pool := openPool(fileURI(abs)+"?mode=ro&immutable=1", 1)
+	defer pool.Close()
+	st, err := readState(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+	}
+	if st.appID != applicationID {
+		return fmt.Errorf("verify %q: %w: not a plexm8-sync database", abs, ErrCorrupt)
+	}
+	rows, err := pool.QueryContext(ctx, `PRAGMA integrity_check(20)`)
+	if err != nil {
+		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
+	}
+	if len(msgs) != 1 || msgs[0] != "ok" {
+		return fmt.Errorf("verify %q: %w: %s", abs, ErrCorrupt, strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// BackupDetails are the details of a backup's job_runs row: the one shape
+// written by whoever takes a backup and read by status.
+type BackupDetails struct {
+	File      string `json:"file"`
+	Bytes     int64  `json:"bytes"`
+	Integrity string `json:"integrity"` // "ok": VerifyFile passed on the copy
+	Rotated   int    `json:"rotated"`   // older backups deleted to keep backup.keep
+}
+
+// IntegrityOK is the Integrity of a copy that passed VerifyFile, the only
+// kind a backup run records.
+const IntegrityOK = "ok"
+
+// JSON encodes d for JobRun.Details.
+func (d BackupDetails) JSON() json.RawMessage {
+	b, _ := json.Marshal(d) // strings and integers always encode
+	return b
+}
+
+// BackupDetails decodes the details of a backup run. Missing details leave
+// it zero; details of another shape are an error, with whatever fields did
+// decode kept.
+func (r JobRun) BackupDetails() (BackupDetails, error) {
+	var d BackupDetails
+	if len(r.Details) == 0 {
+		return d, nil
+	}
+	if err := json.Unmarshal(r.Details, &d); err != nil {
+		return d, fmt.Errorf("details of job run %d: %w", r.ID, err)
+	}
+	return d, nil
 }

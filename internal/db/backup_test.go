@@ -2,6 +2,7 @@ package db
 
 import (
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,5 +123,34 @@ func TestBackupRefusesItsOwnFileAndCleansUp(t *testing.T) {
 	}
 	if len(entries) != 1 {
 		t.Errorf("after a failed backup the directory holds %d entries, want only %q", len(entries), "taken")
+	}
+}
+
+func TestVerifyFile(t *testing.T) {
+	dir := t.TempDir()
+	d := openTest(t, filepath.Join(dir, "plexm8.db"), Options{})
+	insertServers(t, d, "a", "b")
+	good := filepath.Join(dir, "good.db")
+	if err := d.Backup(t.Context(), good); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyFile(t.Context(), good); err != nil {
+		t.Errorf("good copy: %v", err)
+	}
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, []byte("this is not sqlite at all, not even close......................................................................................"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(dir, "foreign.db")
+	rawExec(t, foreign, "CREATE TABLE t (x)")
+	for _, p := range []string{junk, foreign} {
+		if err := VerifyFile(t.Context(), p); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("VerifyFile(%s) = %v, want ErrCorrupt", filepath.Base(p), err)
+		}
+	}
+	for _, ext := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(good + ext); err == nil {
+			t.Errorf("verifying left %s behind", ext)
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 // Run is a finished sync_runs row.
 type Run struct {
 	ID                      int64
-	Status                  string // ok | partial | failed
+	Status                  RunStatus // ok, partial or failed
 	Added, Updated, Removed int
 	Counts                  string // JSON per kind
 	Requests, Retries       int64
@@ -23,7 +23,7 @@ func (db *DB) StartRun(ctx context.Context, kind, serverID string, now int64) (i
 	if serverID != "" {
 		server = serverID
 	}
-	res, err := db.W().ExecContext(ctx, `INSERT INTO sync_runs (kind, server_id, started_at, status) VALUES (?, ?, ?, 'running')`, kind, server, now)
+	res, err := db.W().ExecContext(ctx, `INSERT INTO sync_runs (kind, server_id, started_at, status) VALUES (?, ?, ?, ?)`, kind, server, now, RunRunning)
 	if err != nil {
 		return 0, fmt.Errorf("record run start: %w", err)
 	}
@@ -45,13 +45,16 @@ func (db *DB) FinishRun(ctx context.Context, r Run) error {
 	return nil
 }
 
+// interruptedRun is the error of a run a stopped process left running.
+const interruptedRun = "interrupted: the process stopped before the run finished"
+
 // closeInterruptedRuns marks failed the runs a crashed process left
-// "running". Only the holder of the writer lock runs syncs, so when it opens
+// running. Only the holder of the writer lock runs syncs, so when it opens
 // the database no run can really be under way. When they ended is unknown:
 // finished_at stays NULL.
 func closeInterruptedRuns(ctx context.Context, w *sql.DB) error {
-	if _, err := w.ExecContext(ctx, `UPDATE sync_runs SET status = 'failed',
-		error = coalesce(error, 'interrupted: the process stopped before the run finished') WHERE status = 'running'`); err != nil {
+	if _, err := w.ExecContext(ctx, `UPDATE sync_runs SET status = ?, error = coalesce(error, ?) WHERE status = ?`,
+		RunFailed, interruptedRun, RunRunning); err != nil {
 		return fmt.Errorf("close interrupted runs: %w", err)
 	}
 	return closeInterruptedJobs(ctx, w)

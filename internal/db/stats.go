@@ -91,8 +91,8 @@ func (db *DB) Stats(ctx context.Context, since int64, top int) (*Stats, error) {
 			return nil, fmt.Errorf("count changes to %s: %w", c.table, err)
 		}
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(status IN ('failed', 'partial')), 0)
-		FROM sync_runs WHERE started_at >= ?`, since).Scan(&st.Syncs, &st.FailedSyncs); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(status IN (?, ?)), 0)
+		FROM sync_runs WHERE started_at >= ?`, RunFailed, RunPartial, since).Scan(&st.Syncs, &st.FailedSyncs); err != nil {
 		return nil, fmt.Errorf("count sync runs: %w", err)
 	}
 

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -29,7 +28,7 @@ type Status struct {
 	// Token, Schedule and Daemon are what the daemon last recorded in
 	// daemon_state; nil (or empty) when it never did.
 	Token    *TokenState
-	Schedule map[string]ScheduledJob
+	Schedule Schedule
 	Daemon   *DaemonInfo
 	// Problems lists daemon_state values that could not be decoded. They
 	// are reported rather than failing the whole status: a status command
@@ -62,47 +61,10 @@ type SyncRun struct {
 	Kind                    string // incremental | full
 	ServerID, Server        string // Server is the name, "" for an all-servers run
 	StartedAt, FinishedAt   int64  // FinishedAt is 0 while running or after a crash
-	Status                  string // running | ok | partial | failed
+	Status                  RunStatus
 	Added, Updated, Removed int64
 	Requests                int64
 	Error                   string
-}
-
-// JobRun is a job_runs row. Details is the job's own JSON (for sync:
-// servers, added, updated, removed; for backup: file, bytes, integrity),
-// passed through undecoded because each job defines its shape.
-type JobRun struct {
-	ID                    int64
-	Job                   string
-	StartedAt, FinishedAt int64 // FinishedAt is 0 while running or after a crash
-	Status                string
-	Error                 string
-	Details               json.RawMessage
-}
-
-// TokenState is the daemon_state "token" value.
-type TokenState struct {
-	State     string `json:"state"` // ok | rejected | unknown
-	Since     int64  `json:"since"` // when State began
-	CheckedAt int64  `json:"checked_at"`
-	Account   string `json:"account"`
-	Error     string `json:"error"`
-}
-
-// ScheduledJob is one entry of the daemon_state "schedule" value.
-type ScheduledJob struct {
-	Spec string `json:"spec"`
-	Next int64  `json:"next"`
-}
-
-// DaemonInfo is the daemon_state "daemon" value: the process that last ran
-// the daemon. It stays after that process exits.
-type DaemonInfo struct {
-	PID       int    `json:"pid"`
-	StartedAt int64  `json:"started_at"`
-	Version   string `json:"version"`
-	HTTP      string `json:"http"`
-	UpdatedAt int64  `json:"-"` // when the row was last written
 }
 
 // recentSyncs is how many sync_runs rows Status returns.
@@ -118,7 +80,7 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 	// snapshot.
 	defer func() { _ = tx.Rollback() }()
 
-	st := &Status{Schedule: map[string]ScheduledJob{}}
+	st := &Status{Schedule: Schedule{}}
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.SchemaVersion); err != nil {
 		return nil, fmt.Errorf("read status: schema version: %w", err)
 	}
@@ -161,8 +123,8 @@ func (db *DB) fileBytes() (int64, error) {
 func readServers(ctx context.Context, tx *sql.Tx, st *Status) error {
 	rows, err := tx.QueryContext(ctx, `SELECT s.id, s.name, s.owned, coalesce(s.connection_uri, ''),
 		coalesce(s.refreshed_at, 0), coalesce(s.removed_at, 0),
-		coalesce((SELECT max(finished_at) FROM sync_runs WHERE server_id = s.id AND status IN ('ok', 'partial')), 0)
-		FROM servers s ORDER BY s.removed_at IS NOT NULL, s.name, s.id`)
+		coalesce((SELECT max(finished_at) FROM sync_runs WHERE server_id = s.id AND status IN (?, ?)), 0)
+		FROM servers s ORDER BY s.removed_at IS NOT NULL, s.name, s.id`, RunOK, RunPartial)
 	if err != nil {
 		return err
 	}
@@ -279,22 +241,6 @@ func readSyncRuns(ctx context.Context, tx *sql.Tx, st *Status) error {
 	return last.Err()
 }
 
-const jobRunColumns = `id, job, started_at, coalesce(finished_at, 0), status, coalesce(error, ''), details`
-
-func scanJobRun(sc interface{ Scan(...any) error }) (JobRun, error) {
-	var r JobRun
-	var details sql.NullString
-	if err := sc.Scan(&r.ID, &r.Job, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Error, &details); err != nil {
-		return r, err
-	}
-	// Details that are not JSON would make every encoder of the status
-	// fail; keep them out rather than pass them on.
-	if details.Valid && json.Valid([]byte(details.String)) {
-		r.Details = json.RawMessage(details.String)
-	}
-	return r, nil
-}
-
 func readJobRuns(ctx context.Context, tx *sql.Tx, st *Status) error {
 	rows, err := tx.QueryContext(ctx, `SELECT `+jobRunColumns+` FROM job_runs
 		WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job) ORDER BY job`)
@@ -313,7 +259,7 @@ func readJobRuns(ctx context.Context, tx *sql.Tx, st *Status) error {
 		return err
 	}
 	r, err := scanJobRun(tx.QueryRowContext(ctx, `SELECT `+jobRunColumns+` FROM job_runs
-		WHERE job = 'backup' AND status = 'ok' ORDER BY id DESC LIMIT 1`))
+		WHERE job = ? AND status = ? ORDER BY id DESC LIMIT 1`, JobBackup, RunOK))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -325,7 +271,8 @@ func readJobRuns(ctx context.Context, tx *sql.Tx, st *Status) error {
 }
 
 func readDaemonState(ctx context.Context, tx *sql.Tx, st *Status) error {
-	rows, err := tx.QueryContext(ctx, `SELECT key, value, updated_at FROM daemon_state WHERE key IN ('token', 'schedule', 'daemon')`)
+	rows, err := tx.QueryContext(ctx, `SELECT key, value, updated_at FROM daemon_state WHERE key IN (?, ?, ?)`,
+		stateToken, stateSchedule, stateDaemon)
 	if err != nil {
 		return err
 	}
@@ -336,31 +283,17 @@ func readDaemonState(ctx context.Context, tx *sql.Tx, st *Status) error {
 		if err := rows.Scan(&key, &value, &updated); err != nil {
 			return err
 		}
-		var target any
 		switch key {
-		case "token":
-			st.Token = &TokenState{}
-			target = st.Token
-		case "schedule":
-			target = &st.Schedule
-		case "daemon":
-			st.Daemon = &DaemonInfo{UpdatedAt: updated}
-			target = st.Daemon
+		case stateToken:
+			st.Token, err = decodeState[TokenState](key, value)
+		case stateSchedule:
+			st.Schedule, err = decodeSchedule(value)
+		case stateDaemon:
+			st.Daemon, err = decodeDaemonInfo(value, updated)
 		}
-		if err := json.Unmarshal([]byte(value), target); err != nil {
-			st.Problems = append(st.Problems, fmt.Sprintf("daemon_state %q is not the expected JSON: %v", key, err))
-			switch key {
-			case "token":
-				st.Token = nil
-			case "daemon":
-				st.Daemon = nil
-			case "schedule":
-				st.Schedule = map[string]ScheduledJob{}
-			}
+		if err != nil {
+			st.Problems = append(st.Problems, err.Error())
 		}
-	}
-	if st.Schedule == nil { // the value was JSON null
-		st.Schedule = map[string]ScheduledJob{}
 	}
 	return rows.Err()
 }

@@ -201,7 +201,7 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 			"rate_limited", r.RateLimited, "paused", r.Paused.Round(time.Millisecond))
 	}
 	r.Duration = s.o.Now().Sub(start)
-	run := db.Run{ID: runID, Requests: r.Requests, Retries: r.Retries, FinishedAt: s.o.Now().Unix(), Status: "ok"}
+	run := db.Run{ID: runID, Requests: r.Requests, Retries: r.Retries, FinishedAt: s.o.Now().Unix(), Status: db.RunOK}
 	t := r.Totals()
 	run.Added, run.Updated, run.Removed = t.Added, t.Updated, t.Removed
 	if b, err := json.Marshal(r.Counts); err == nil {
@@ -210,10 +210,10 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 	var outErr error
 	switch {
 	case fatal != nil:
-		run.Status, run.Error = "failed", fatal.Error()
+		run.Status, run.Error = db.RunFailed, fatal.Error()
 		outErr = fmt.Errorf("sync server %q: %w", r.Server, fatal)
 	case len(r.Problems) > 0:
-		run.Status, run.Error = "partial", r.Err().Error()
+		run.Status, run.Error = db.RunPartial, r.Err().Error()
 		outErr = fmt.Errorf("sync server %q: %w: %w", r.Server, ErrPartial, r.Err())
 	}
 	// The run record is written even when ctx was cancelled: it is how the
