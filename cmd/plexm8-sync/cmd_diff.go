@@ -9,8 +9,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
-func init() {
-	register(&command{
+func diffCommand() *command {
+	return &command{
 		name:    "diff",
 		args:    "PLAYLIST [--from V|TIME] [--to V|TIME] [--server S] [--json]",
 		summary: "show what changed in a playlist between two versions (offline)",
@@ -113,7 +113,7 @@ Examples:
 				return nil
 			}
 		},
-	})
+	}
 }
 
 func nonNil(c []history.Change) []history.Change {

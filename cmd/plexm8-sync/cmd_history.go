@@ -10,8 +10,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
-func init() {
-	register(&command{
+func historyCommand() *command {
+	return &command{
 		name:    "history",
 		args:    "[PLAYLIST] [--server S] [--json]",
 		summary: "list playlists with their versions, or one playlist's versions (offline)",
@@ -98,7 +98,7 @@ Examples:
 				return tw.Flush()
 			}
 		},
-	})
+	}
 }
 
 func writeJSON(a *app, v any) error {

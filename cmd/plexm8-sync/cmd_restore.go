@@ -14,8 +14,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/restore"
 )
 
-func init() {
-	register(&command{
+func restoreCommand() *command {
+	return &command{
 		name:    "restore",
 		args:    "PLAYLIST [--at V|TIME] [--as TITLE] [--server S] [--from-server S] [--dry-run] [--replace]",
 		summary: "bring a playlist version back to Plex, verified (also onto a rebuilt server)",
@@ -64,7 +64,7 @@ Examples:
 				return a.restore(ctx, args[0], *at, *as, *server, *from, *dry, *replace)
 			}
 		},
-	})
+	}
 }
 
 func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry, replace bool) error {

@@ -18,8 +18,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/logging"
 )
 
-func init() {
-	register(&command{
+func runCommand() *command {
+	return &command{
 		name:    "run",
 		args:    "[--http ADDR [--http-allow-remote]]",
 		summary: "run the daemon in the foreground: scheduled syncs, token checks, backups",
@@ -73,7 +73,7 @@ Examples:
 				return a.runDaemon(ctx, o)
 			}
 		},
-	})
+	}
 }
 
 const defaultCredentialsPoll = 2 * time.Second

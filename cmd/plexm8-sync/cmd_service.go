@@ -80,7 +80,9 @@ unit (~/.config/systemd/user, WantedBy=default.target; add
 'loginctl enable-linger $USER' to run it while you are logged out) or a
 LaunchAgent on macOS. Windows has no user services.`
 
-func init() {
+// serviceCommands are the service verbs: one command each, sharing a flag
+// and the plan that works out what the service manager needs.
+func serviceCommands() []*command {
 	verbs := []struct {
 		name, summary, help, example string
 	}{
@@ -100,8 +102,9 @@ func init() {
 			"Asks the service manager whether the service runs. Exit code 0 when it runs, 1\notherwise. What the daemon did is in 'plexm8-sync status'.",
 			"  plexm8-sync service status\n  plexm8-sync service status --user"},
 	}
+	var cmds []*command
 	for _, v := range verbs {
-		register(&command{
+		cmds = append(cmds, &command{
 			name:    "service " + v.name,
 			args:    "[--user]",
 			summary: v.summary,
@@ -117,6 +120,7 @@ func init() {
 			},
 		})
 	}
+	return cmds
 }
 
 // svcPlan is everything a verb needs, worked out before anything is touched.

@@ -11,8 +11,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func statsCommand() *command {
+	return &command{
 		name:    "stats",
 		args:    "[--days N] [--top N] [--json]",
 		summary: "summarise the mirror: counts, time, top artists, what changed (offline)",
@@ -61,7 +61,7 @@ Examples:
 				return a.statsText(st, days)
 			}
 		},
-	})
+	}
 }
 
 type statsCounts struct {

@@ -19,8 +19,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
-func init() {
-	register(&command{
+func statusCommand() *command {
+	return &command{
 		name:    "status",
 		args:    "[--json]",
 		summary: "show the token, servers, jobs, mirror and backups (offline)",
@@ -72,7 +72,7 @@ Examples:
 				return nil
 			}
 		},
-	})
+	}
 }
 
 // statusFormat is the version of the --json shape. It changes only if a
