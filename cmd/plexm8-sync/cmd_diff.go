@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
@@ -92,8 +93,8 @@ Examples:
 				}
 				w := a.Stdout
 				fmt.Fprintf(w, "%s — %s, rating key %s\n", p.Title, p.ServerName, p.RatingKey)
-				fmt.Fprintf(w, "version %d (%s, %d items) → version %d (%s, %d items, %s)\n", fv.Number, stamp(fv.RecordedAt), fv.ItemCount,
-					tv.Number, stamp(tv.RecordedAt), tv.ItemCount, tv.State)
+				fmt.Fprintf(w, "version %d (%s, %d items) → version %d (%s, %d items, %s)\n", fv.Number, format.Time(fv.RecordedAt), fv.ItemCount,
+					tv.Number, format.Time(tv.RecordedAt), tv.ItemCount, tv.State)
 				if fv.Title != tv.Title {
 					fmt.Fprintf(w, "  title: %s → %s\n", strconv.Quote(fv.Title), strconv.Quote(tv.Title))
 				}

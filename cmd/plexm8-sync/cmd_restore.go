@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/restore"
@@ -148,7 +149,7 @@ func printPlan(w io.Writer, p history.Playlist, plan *restore.Plan) {
 		kind = "smart "
 	}
 	fmt.Fprintf(w, "Restoring %splaylist %q version %d (%s, %d items) from %s onto %s as %q.\n", kind, p.Title, plan.Version.Number,
-		stamp(plan.Version.RecordedAt), plan.Version.ItemCount, p.ServerName, plan.TargetName, plan.Request.Title)
+		format.Time(plan.Version.RecordedAt), plan.Version.ItemCount, p.ServerName, plan.TargetName, plan.Request.Title)
 	if plan.Version.Smart {
 		fmt.Fprintf(w, "Rules: %s\nApplied to music section %s of %s.\n", plan.Version.Content, plan.SectionKey, plan.TargetName)
 	} else {

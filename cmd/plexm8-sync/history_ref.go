@@ -110,5 +110,3 @@ func versionByNumber(vs []history.Version, n int) (history.Version, error) {
 	}
 	return history.Version{}, fmt.Errorf("version %d: %w", n, db.ErrNoVersion)
 }
-
-func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }

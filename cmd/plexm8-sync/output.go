@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
@@ -106,17 +107,16 @@ func nbool(v sql.NullBool) any {
 	return nil
 }
 
-// showDuration shows milliseconds as m:ss or h:mm:ss.
+// The show* functions are table cells' Show: a value as fetched (nil when
+// absent) through the one formatter for its kind.
+
+// showDuration shows milliseconds as a length.
 func showDuration(v any) string {
 	ms, ok := v.(int64)
 	if !ok {
 		return ""
 	}
-	s := ms / 1000
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	return format.Length(ms)
 }
 
 // showDate shows an epoch time as a local date.
@@ -125,7 +125,7 @@ func showDate(v any) string {
 	if !ok {
 		return ""
 	}
-	return time.Unix(t, 0).Local().Format("2006-01-02")
+	return format.Date(time.Unix(t, 0))
 }
 
 func showYesNo(v any) string {
@@ -148,17 +148,7 @@ func showSize(v any) string {
 	if !ok {
 		return ""
 	}
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, units := float64(n)/unit, "KMGTPE"
-	i := 0
-	for f >= unit && i < len(units)-1 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, units[i])
+	return format.Bytes(n)
 }
 
 // serverHeader is the SERVER column's header: shown only when the rows come
