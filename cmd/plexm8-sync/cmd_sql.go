@@ -35,7 +35,7 @@ Examples:
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				// Flags may follow the query too.
-				args, err := interspersed(fs, args)
+				args, err := positionals(fs, args)
 				if err != nil {
 					return err
 				}

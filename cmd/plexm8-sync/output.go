@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -162,17 +163,24 @@ func serverHeader(ids []string) string {
 	return ""
 }
 
-// interspersed returns the arguments given after the flags, parsing flags that
-// follow them too: "tracks sigur ros --limit 5" means what it says, where
-// package flag alone would stop at "sigur".
-func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+// positionals returns a command's positional arguments when flags may
+// follow them too: "tracks sigur ros --limit 5" and "diff 'Road Trip' --from
+// 2" mean what they say, where package flag alone stops at the first word.
+// args is what flag left, so its first word is positional (flag stopped
+// there, or just after "--"); a later "--" ends the flags as it would have
+// before the words.
+func positionals(fs *flag.FlagSet, args []string) ([]string, error) {
 	var words []string
 	for len(args) > 0 {
 		words = append(words, args[0])
-		if err := fs.Parse(args[1:]); err != nil {
-			return nil, usageErrorf("%s: %v", fs.Name(), err)
+		rest := args[1:]
+		if err := fs.Parse(rest); err != nil {
+			return nil, usageErrorf("%s: %v", strings.TrimPrefix(fs.Name(), "plexm8-sync "), err)
 		}
 		args = fs.Args()
+		if n := len(rest) - len(args); n > 0 && rest[n-1] == "--" {
+			return append(words, args...), nil
+		}
 	}
 	return words, nil
 }
