@@ -94,20 +94,32 @@ func (a *app) Logger() *slog.Logger {
 	if a.log != nil {
 		return a.log
 	}
-	level, format := slog.LevelInfo, "auto"
-	if cfg, err := a.Config(); err == nil {
+	// A config that does not load is the command's error to report; until
+	// then the defaults log it.
+	cfg, _ := a.Config()
+	format := "auto"
+	if cfg != nil {
+		format = cfg.Log.Format
+	}
+	a.log = logging.New(logging.Options{Level: a.level(cfg), Format: format, Service: a.service, W: a.Stderr})
+	return a.log
+}
+
+// level is the log level --log-level asks for, else the config's (cfg may
+// be nil), else info.
+func (a *app) level(cfg *config.Config) slog.Level {
+	level := slog.LevelInfo
+	if cfg != nil {
 		if l, err := logging.ParseLevel(cfg.Log.Level); err == nil {
 			level = l
 		}
-		format = cfg.Log.Format
 	}
 	if a.logLevel != "" {
 		if l, err := logging.ParseLevel(a.logLevel); err == nil {
 			level = l
 		}
 	}
-	a.log = logging.New(logging.Options{Level: level, Format: format, Service: a.service, W: a.Stderr})
-	return a.log
+	return level
 }
 
 // Main runs the CLI and returns the process exit code.

@@ -102,27 +102,13 @@ func (h levelHandler) WithGroup(n string) slog.Handler {
 	return levelHandler{h.Handler.WithGroup(n), h.level}
 }
 
-// wantLevel is the level the config and --log-level ask for.
-func (a *app) wantLevel(cfg *config.Config) slog.Level {
-	level := slog.LevelInfo
-	if l, err := logging.ParseLevel(cfg.Log.Level); err == nil {
-		level = l
-	}
-	if a.logLevel != "" {
-		if l, err := logging.ParseLevel(a.logLevel); err == nil {
-			level = l
-		}
-	}
-	return level
-}
-
 func (a *app) runDaemon(ctx context.Context, o runOptions) error {
 	cfg, err := a.Config()
 	if err != nil {
 		return err
 	}
 	lv := new(slog.LevelVar)
-	lv.Set(a.wantLevel(cfg))
+	lv.Set(a.level(cfg))
 	a.log = slog.New(levelHandler{logging.NewHandler(logging.Options{Level: slog.LevelDebug, Format: cfg.Log.Format, Service: a.service, W: a.Stderr}), lv})
 	log := a.log
 
@@ -202,6 +188,6 @@ func (a *app) reload(dm *daemon.Daemon, lv *slog.LevelVar) {
 		log.Error("SIGHUP: the new schedule was refused; keeping the running one", "err", err)
 		return
 	}
-	lv.Set(a.wantLevel(cfg))
+	lv.Set(a.level(cfg))
 	log.Info("SIGHUP: log level set", "level", lv.Level().String())
 }
