@@ -10,7 +10,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/config"
@@ -29,8 +28,8 @@ type Env struct {
 	Now func() time.Time
 }
 
-// command is one CLI verb. Each lives in its own cmd_*.go file and registers
-// itself in init, so adding a command touches nothing else.
+// command is one CLI verb. Each is built by a function in its own cmd_*.go
+// file and listed in commandGroups (commands.go).
 type command struct {
 	name    string // "sync", or "config check" for a verb in a group
 	args    string // synopsis after the name, e.g. "[--full] [--server NAME]"
@@ -44,10 +43,6 @@ type command struct {
 }
 
 type runFunc func(ctx context.Context, a *app, args []string) error
-
-var commands = map[string]*command{}
-
-func register(c *command) { commands[c.name] = c }
 
 // errUsage marks errors that are the caller's wording, answered with usage
 // and exit code 2.
@@ -99,20 +94,32 @@ func (a *app) Logger() *slog.Logger {
 	if a.log != nil {
 		return a.log
 	}
-	level, format := slog.LevelInfo, "auto"
-	if cfg, err := a.Config(); err == nil {
+	// A config that does not load is the command's error to report; until
+	// then the defaults log it.
+	cfg, _ := a.Config()
+	format := "auto"
+	if cfg != nil {
+		format = cfg.Log.Format
+	}
+	a.log = logging.New(logging.Options{Level: a.level(cfg), Format: format, Service: a.service, W: a.Stderr})
+	return a.log
+}
+
+// level is the log level --log-level asks for, else the config's (cfg may
+// be nil), else info.
+func (a *app) level(cfg *config.Config) slog.Level {
+	level := slog.LevelInfo
+	if cfg != nil {
 		if l, err := logging.ParseLevel(cfg.Log.Level); err == nil {
 			level = l
 		}
-		format = cfg.Log.Format
 	}
 	if a.logLevel != "" {
 		if l, err := logging.ParseLevel(a.logLevel); err == nil {
 			level = l
 		}
 	}
-	a.log = logging.New(logging.Options{Level: level, Format: format, Service: a.service, W: a.Stderr})
-	return a.log
+	return level
 }
 
 // Main runs the CLI and returns the process exit code.
@@ -163,7 +170,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	c, rest, err := lookup(rest)
+	c, rest, err := lookup(commandsByName(), rest)
 	if err != nil {
 		return err
 	}
@@ -186,7 +193,7 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 }
 
 // lookup finds the command named by the first one or two words.
-func lookup(args []string) (*command, []string, error) {
+func lookup(commands map[string]*command, args []string) (*command, []string, error) {
 	if len(args) > 1 {
 		if c, ok := commands[args[0]+" "+args[1]]; ok {
 			return c, args[2:], nil
@@ -217,19 +224,20 @@ libraries, artists, albums, tracks, playlists and their history.
 
 Usage:
   plexm8-sync [--config PATH] [--log-level LEVEL] <command> [flags] [args]
-
-Commands:
 `)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	groups := commandGroups()
+	width := 0
+	for _, g := range groups {
+		for _, c := range g.commands {
+			width = max(width, len(c.name))
+		}
 	}
-	sort.Strings(names)
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	for _, n := range names {
-		fmt.Fprintf(tw, "  %s\t%s\n", n, commands[n].summary)
+	for _, g := range groups {
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		for _, c := range g.commands {
+			fmt.Fprintf(w, "  %-*s   %s\n", width, c.name, c.summary)
+		}
 	}
-	_ = tw.Flush()
 	fmt.Fprint(w, `
 Global flags (before or after the command):
   --config PATH       config file (default: $PLEXM8_CONFIG, else the per-user default)

@@ -8,8 +8,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func albumsCommand() *command {
+	return &command{
 		name:    "albums",
 		args:    "[--search TEXT | TEXT] [--artist A] [--server S] [--limit N] [--json|--csv]",
 		summary: "list and search albums in the mirror (offline)",
@@ -52,7 +52,7 @@ Examples:
 				})
 			}
 		},
-	})
+	}
 }
 
 func albumColumns(server string) []table.Column {

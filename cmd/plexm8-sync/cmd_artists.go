@@ -8,8 +8,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func artistsCommand() *command {
+	return &command{
 		name:    "artists",
 		args:    "[--search TEXT | TEXT] [--server S] [--limit N] [--json|--csv]",
 		summary: "list and search artists in the mirror (offline)",
@@ -49,7 +49,7 @@ Examples:
 				})
 			}
 		},
-	})
+	}
 }
 
 func artistColumns(server string) []table.Column {

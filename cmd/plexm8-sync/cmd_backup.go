@@ -12,8 +12,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
-func init() {
-	register(&command{
+func backupCommand() *command {
+	return &command{
 		name:    "backup",
 		args:    "[-o FILE] | --list",
 		summary: "back up the database now, or list the backups",
@@ -51,8 +51,11 @@ Examples:
 				return a.takeBackup(ctx, *out)
 			}
 		},
-	})
-	register(&command{
+	}
+}
+
+func backupRestoreCommand() *command {
+	return &command{
 		name:    "backup restore",
 		args:    "FILE",
 		summary: "replace the database with a backup (the daemon must be stopped)",
@@ -86,7 +89,7 @@ Examples:
 				cfg.Database.Path, args[0], cfg.Database.Path)
 			return nil
 		},
-	})
+	}
 }
 
 func (a *app) takeBackup(ctx context.Context, out string) error {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-func init() {
-	register(&command{
+func configCheckCommand() *command {
+	return &command{
 		name:    "config check",
 		summary: "validate the config and print the effective settings",
 		help: `Loads the config file (from --config, $PLEXM8_CONFIG or the default path),
@@ -36,5 +36,5 @@ Examples:
 			fmt.Fprintf(a.Stdout, "# config: %s\n%s", src, out)
 			return nil
 		},
-	})
+	}
 }

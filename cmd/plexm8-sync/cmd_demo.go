@@ -13,8 +13,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
 
-func init() {
-	register(&command{
+func demoCommand() *command {
+	return &command{
 		name:    "demo",
 		args:    "[--tracks N] [--dir DIR] [--keep] [--serve | --run]",
 		summary: "try everything against a built-in fake Plex (no account needed)",
@@ -54,7 +54,7 @@ Examples:
 				return a.demo(ctx, demoOptions{tracks: *tracks, dir: *dir, keep: *keep || *serve, serve: *serve, seed: *seed, daemon: *daemon})
 			}
 		},
-	})
+	}
 }
 
 type demoOptions struct {

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
-func init() {
-	register(&command{
+func diffCommand() *command {
+	return &command{
 		name:    "diff",
 		args:    "PLAYLIST [--from V|TIME] [--to V|TIME] [--server S] [--json]",
 		summary: "show what changed in a playlist between two versions (offline)",
@@ -92,8 +93,8 @@ Examples:
 				}
 				w := a.Stdout
 				fmt.Fprintf(w, "%s — %s, rating key %s\n", p.Title, p.ServerName, p.RatingKey)
-				fmt.Fprintf(w, "version %d (%s, %d items) → version %d (%s, %d items, %s)\n", fv.Number, stamp(fv.RecordedAt), fv.ItemCount,
-					tv.Number, stamp(tv.RecordedAt), tv.ItemCount, tv.State)
+				fmt.Fprintf(w, "version %d (%s, %d items) → version %d (%s, %d items, %s)\n", fv.Number, format.Time(fv.RecordedAt), fv.ItemCount,
+					tv.Number, format.Time(tv.RecordedAt), tv.ItemCount, tv.State)
 				if fv.Title != tv.Title {
 					fmt.Fprintf(w, "  title: %s → %s\n", strconv.Quote(fv.Title), strconv.Quote(tv.Title))
 				}
@@ -113,7 +114,7 @@ Examples:
 				return nil
 			}
 		},
-	})
+	}
 }
 
 func nonNil(c []history.Change) []history.Change {

@@ -15,8 +15,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
-func init() {
-	register(&command{
+func exportCommand() *command {
+	return &command{
 		name:    "export",
 		args:    "PLAYLIST [--at V|TIME] --format m3u8|json|csv|xspf [-o FILE] | --all --dir DIR --format F",
 		summary: "write a playlist version as M3U8, JSON, CSV or XSPF (offline)",
@@ -93,7 +93,7 @@ Examples:
 				return nil
 			}
 		},
-	})
+	}
 }
 
 func exportVersion(ctx context.Context, d *db.DB, w io.Writer, p history.Playlist, v int, format string) error {

@@ -20,8 +20,8 @@ const defaultHealthURL = "http://127.0.0.1:8080/healthz"
 // errUnhealthy is a health endpoint that answered, but not with 200.
 var errUnhealthy = errors.New("unhealthy")
 
-func init() {
-	register(&command{
+func healthcheckCommand() *command {
+	return &command{
 		name:    "healthcheck",
 		args:    "[--url URL] [--timeout D]",
 		summary: "ask a running daemon's /healthz whether it is healthy (for containers)",
@@ -57,7 +57,7 @@ Examples:
 				return nil
 			}
 		},
-	})
+	}
 }
 
 // healthURL checks the --url value; http must stay on this machine because

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
 
-func init() {
-	register(&command{
+func historyCommand() *command {
+	return &command{
 		name:    "history",
 		args:    "[PLAYLIST] [--server S] [--json]",
 		summary: "list playlists with their versions, or one playlist's versions (offline)",
@@ -67,7 +68,7 @@ Examples:
 						if p.Deleted {
 							state = "deleted"
 						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ServerName, p.RatingKey, history.OneLine(p.Title), p.Versions, stamp(p.LastChange), state)
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ServerName, p.RatingKey, history.OneLine(p.Title), p.Versions, format.Time(p.LastChange), state)
 					}
 					return tw.Flush()
 				}
@@ -93,12 +94,12 @@ Examples:
 					if v.Smart {
 						title += " (smart)"
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t+%d\t-%d\t~%d\t%s\n", v.Number, stamp(v.RecordedAt), v.State, v.ItemCount, v.Added, v.Removed, v.Moved, history.OneLine(title))
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t+%d\t-%d\t~%d\t%s\n", v.Number, format.Time(v.RecordedAt), v.State, v.ItemCount, v.Added, v.Removed, v.Moved, history.OneLine(title))
 				}
 				return tw.Flush()
 			}
 		},
-	})
+	}
 }
 
 func writeJSON(a *app, v any) error {

@@ -14,8 +14,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
-func init() {
-	register(&command{
+func loginCommand() *command {
+	return &command{
 		name:    "login",
 		args:    "[--open]",
 		summary: "sign in to plex.tv (PIN flow) and store the token",
@@ -55,8 +55,11 @@ Examples:
 				})
 			}
 		},
-	})
-	register(&command{
+	}
+}
+
+func logoutCommand() *command {
+	return &command{
 		name:    "logout",
 		summary: "forget the stored plex.tv token",
 		help: `Deletes the stored credentials. The mirror database is left as it is, and
@@ -79,7 +82,7 @@ Example:
 			fmt.Fprintf(a.Stdout, "Signed out: removed %s\n", account.Path(cfg.StateDir))
 			return nil
 		},
-	})
+	}
 }
 
 // loginOptions adjust the PIN flow.

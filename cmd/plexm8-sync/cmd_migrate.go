@@ -7,8 +7,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/db"
 )
 
-func init() {
-	register(&command{
+func migrateCommand() *command {
+	return &command{
 		name:    "migrate",
 		summary: "create or upgrade the database schema",
 		help: `Applies every pending schema migration to the database, each in its own
@@ -38,5 +38,5 @@ Examples:
 			fmt.Fprintf(a.Stdout, "database %s is at schema version %d (latest %d)\n", d.Path(), v, db.LatestVersion())
 			return nil
 		},
-	})
+	}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func playlistsCommand() *command {
+	return &command{
 		name:    "playlists",
 		args:    "[--server S] [--type audio|video|photo|all] [--limit N] [--json|--csv]",
 		summary: "list the playlists in the mirror (offline)",
@@ -63,7 +63,7 @@ Examples:
 				})
 			}
 		},
-	})
+	}
 }
 
 func playlistColumns(server, typ string) []table.Column {

@@ -9,13 +9,14 @@ import (
 	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/restore"
 )
 
-func init() {
-	register(&command{
+func restoreCommand() *command {
+	return &command{
 		name:    "restore",
 		args:    "PLAYLIST [--at V|TIME] [--as TITLE] [--server S] [--from-server S] [--dry-run] [--replace]",
 		summary: "bring a playlist version back to Plex, verified (also onto a rebuilt server)",
@@ -64,7 +65,7 @@ Examples:
 				return a.restore(ctx, args[0], *at, *as, *server, *from, *dry, *replace)
 			}
 		},
-	})
+	}
 }
 
 func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry, replace bool) error {
@@ -148,7 +149,7 @@ func printPlan(w io.Writer, p history.Playlist, plan *restore.Plan) {
 		kind = "smart "
 	}
 	fmt.Fprintf(w, "Restoring %splaylist %q version %d (%s, %d items) from %s onto %s as %q.\n", kind, p.Title, plan.Version.Number,
-		stamp(plan.Version.RecordedAt), plan.Version.ItemCount, p.ServerName, plan.TargetName, plan.Request.Title)
+		format.Time(plan.Version.RecordedAt), plan.Version.ItemCount, p.ServerName, plan.TargetName, plan.Request.Title)
 	if plan.Version.Smart {
 		fmt.Fprintf(w, "Rules: %s\nApplied to music section %s of %s.\n", plan.Version.Content, plan.SectionKey, plan.TargetName)
 	} else {

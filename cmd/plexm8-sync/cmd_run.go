@@ -19,8 +19,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/logging"
 )
 
-func init() {
-	register(&command{
+func runCommand() *command {
+	return &command{
 		name:    "run",
 		args:    "[--http ADDR [--http-allow-remote]]",
 		summary: "run the daemon in the foreground: scheduled syncs, token checks, backups",
@@ -74,7 +74,7 @@ Examples:
 				return a.runDaemon(ctx, o)
 			}
 		},
-	})
+	}
 }
 
 const defaultCredentialsPoll = 2 * time.Second
@@ -103,27 +103,13 @@ func (h levelHandler) WithGroup(n string) slog.Handler {
 	return levelHandler{h.Handler.WithGroup(n), h.level}
 }
 
-// wantLevel is the level the config and --log-level ask for.
-func (a *app) wantLevel(cfg *config.Config) slog.Level {
-	level := slog.LevelInfo
-	if l, err := logging.ParseLevel(cfg.Log.Level); err == nil {
-		level = l
-	}
-	if a.logLevel != "" {
-		if l, err := logging.ParseLevel(a.logLevel); err == nil {
-			level = l
-		}
-	}
-	return level
-}
-
 func (a *app) runDaemon(ctx context.Context, o runOptions) error {
 	cfg, err := a.Config()
 	if err != nil {
 		return err
 	}
 	lv := new(slog.LevelVar)
-	lv.Set(a.wantLevel(cfg))
+	lv.Set(a.level(cfg))
 	a.log = slog.New(levelHandler{logging.NewHandler(logging.Options{Level: slog.LevelDebug, Format: cfg.Log.Format, Service: a.service, W: a.Stderr}), lv})
 	log := a.log
 
@@ -203,6 +189,6 @@ func (a *app) reload(dm *daemon.Daemon, lv *slog.LevelVar) {
 		log.Error("SIGHUP: the new schedule was refused; keeping the running one", "err", err)
 		return
 	}
-	lv.Set(a.wantLevel(cfg))
+	lv.Set(a.level(cfg))
 	log.Info("SIGHUP: log level set", "level", lv.Level().String())
 }

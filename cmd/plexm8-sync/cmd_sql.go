@@ -10,8 +10,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func sqlCommand() *command {
+	return &command{
 		name:    "sql",
 		args:    "[--json|--csv] QUERY",
 		summary: "run a read-only SQL query on the mirror (offline)",
@@ -35,7 +35,7 @@ Examples:
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				// Flags may follow the query too.
-				args, err := interspersed(fs, args)
+				args, err := positionals(fs, args)
 				if err != nil {
 					return err
 				}
@@ -56,7 +56,7 @@ Examples:
 				})
 			}
 		},
-	})
+	}
 }
 
 // printRows writes a query's result in format f; a table ends with its row

@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func statsCommand() *command {
+	return &command{
 		name:    "stats",
 		args:    "[--days N] [--top N] [--json]",
 		summary: "summarise the mirror: counts, time, top artists, what changed (offline)",
@@ -61,7 +62,7 @@ Examples:
 				return a.statsText(st, days)
 			}
 		},
-	})
+	}
 }
 
 type statsCounts struct {
@@ -229,7 +230,7 @@ func (a *app) statsText(st *db.Stats, days int) error {
 	}
 
 	c := doc.Changes
-	fmt.Fprintf(a.Stdout, "\nChanges in the last %d days (since %s):\n", days, time.Unix(c.Since, 0).Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(a.Stdout, "\nChanges in the last %d days (since %s):\n", days, format.Time(time.Unix(c.Since, 0)))
 	w = table.New(a.Stdout, []table.Column{
 		{Key: "kind", Header: "WHAT"},
 		{Key: "added", Header: "ADDED", Right: true},

@@ -16,8 +16,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/status"
 )
 
-func init() {
-	register(&command{
+func statusCommand() *command {
+	return &command{
 		name:    "status",
 		args:    "[--json]",
 		summary: "show the token, servers, jobs, mirror and backups (offline)",
@@ -68,7 +68,7 @@ Examples:
 				return nil
 			}
 		},
-	})
+	}
 }
 
 // printStatus is the human form of the report.

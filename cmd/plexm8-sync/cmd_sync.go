@@ -12,8 +12,8 @@ import (
 	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
-func init() {
-	register(&command{
+func syncCommand() *command {
+	return &command{
 		name:    "sync",
 		args:    "[--full] [--server NAME]...",
 		summary: "mirror the servers into the database now",
@@ -43,7 +43,7 @@ Examples:
 				return a.syncOnce(ctx, *full, servers)
 			}
 		},
-	})
+	}
 }
 
 // stringList is a repeatable string flag.

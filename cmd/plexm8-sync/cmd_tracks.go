@@ -8,8 +8,8 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
-func init() {
-	register(&command{
+func tracksCommand() *command {
+	return &command{
 		name:    "tracks",
 		args:    "[--search TEXT | TEXT] [--artist A] [--album B] [--playlist P] [--server S] [--removed] [--limit N] [--json|--csv]",
 		summary: "list and search tracks in the mirror (offline)",
@@ -51,7 +51,7 @@ Examples:
 				return a.listTracks(ctx, f, out)
 			}
 		},
-	})
+	}
 }
 
 func (a *app) listTracks(ctx context.Context, f db.TrackFilter, out outputFlags) error {

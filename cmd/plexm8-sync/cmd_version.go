@@ -15,8 +15,8 @@ var (
 	commit  = ""
 )
 
-func init() {
-	register(&command{
+func versionCommand() *command {
+	return &command{
 		name:    "version",
 		summary: "print the version, commit and Go version",
 		help: `Prints the plexm8-sync version, the commit it was built from and the Go
@@ -52,5 +52,5 @@ Example:
 			fmt.Fprintf(a.Stdout, "plexm8-sync %s\ncommit %s\n%s\n", version, rev, goVersion)
 			return nil
 		},
-	})
+	}
 }

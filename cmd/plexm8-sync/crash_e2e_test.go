@@ -15,7 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,7 +46,7 @@ type crashRig struct {
 	dbPath string
 	rng    *rand.Rand
 
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	requests int         // PMS and plex.tv requests of the current run
 	proc     *os.Process // the run to kill
 	killAt   int         // kill at this request; 0: never

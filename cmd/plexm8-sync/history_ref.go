@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,27 +15,6 @@ import (
 
 // What the history commands (history, diff, export, restore) share: naming
 // a playlist and a version of it.
-
-// positionals parses flags that may follow positional arguments ("diff
-// 'Road Trip' --from 2"): the flag package stops at the first positional.
-func positionals(fs *flag.FlagSet, args []string) ([]string, error) {
-	var out []string
-	for len(args) > 0 {
-		if strings.HasPrefix(args[0], "-") && args[0] != "-" {
-			if args[0] == "--" {
-				return append(out, args[1:]...), nil
-			}
-			if err := fs.Parse(args); err != nil {
-				return nil, usageErrorf("%v", err)
-			}
-			args = fs.Args()
-			continue
-		}
-		out = append(out, args[0])
-		args = args[1:]
-	}
-	return out, nil
-}
 
 // findPlaylist resolves PLAYLIST (a rating key or a title, ignoring case)
 // among the playlists with history. An ambiguous title is a usage error
@@ -110,5 +88,3 @@ func versionByNumber(vs []history.Version, n int) (history.Version, error) {
 	}
 	return history.Version{}, fmt.Errorf("version %d: %w", n, db.ErrNoVersion)
 }
-
-func stamp(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") }

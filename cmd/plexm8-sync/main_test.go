@@ -33,7 +33,7 @@ func TestHelpTeaches(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("--help exit %d", r.code)
 	}
-	for name := range commands {
+	for name := range commandsByName() {
 		if !strings.Contains(r.stdout, name) {
 			t.Errorf("--help does not list %q", name)
 		}

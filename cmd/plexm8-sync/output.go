@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
@@ -106,17 +108,16 @@ func nbool(v sql.NullBool) any {
 	return nil
 }
 
-// showDuration shows milliseconds as m:ss or h:mm:ss.
+// The show* functions are table cells' Show: a value as fetched (nil when
+// absent) through the one formatter for its kind.
+
+// showDuration shows milliseconds as a length.
 func showDuration(v any) string {
 	ms, ok := v.(int64)
 	if !ok {
 		return ""
 	}
-	s := ms / 1000
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	return format.Length(ms)
 }
 
 // showDate shows an epoch time as a local date.
@@ -125,7 +126,7 @@ func showDate(v any) string {
 	if !ok {
 		return ""
 	}
-	return time.Unix(t, 0).Local().Format("2006-01-02")
+	return format.Date(time.Unix(t, 0))
 }
 
 func showYesNo(v any) string {
@@ -148,17 +149,7 @@ func showSize(v any) string {
 	if !ok {
 		return ""
 	}
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, units := float64(n)/unit, "KMGTPE"
-	i := 0
-	for f >= unit && i < len(units)-1 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, units[i])
+	return format.Bytes(n)
 }
 
 // serverHeader is the SERVER column's header: shown only when the rows come
@@ -172,17 +163,24 @@ func serverHeader(ids []string) string {
 	return ""
 }
 
-// interspersed returns the arguments given after the flags, parsing flags that
-// follow them too: "tracks sigur ros --limit 5" means what it says, where
-// package flag alone would stop at "sigur".
-func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+// positionals returns a command's positional arguments when flags may
+// follow them too: "tracks sigur ros --limit 5" and "diff 'Road Trip' --from
+// 2" mean what they say, where package flag alone stops at the first word.
+// args is what flag left, so its first word is positional (flag stopped
+// there, or just after "--"); a later "--" ends the flags as it would have
+// before the words.
+func positionals(fs *flag.FlagSet, args []string) ([]string, error) {
 	var words []string
 	for len(args) > 0 {
 		words = append(words, args[0])
-		if err := fs.Parse(args[1:]); err != nil {
-			return nil, usageErrorf("%s: %v", fs.Name(), err)
+		rest := args[1:]
+		if err := fs.Parse(rest); err != nil {
+			return nil, usageErrorf("%s: %v", strings.TrimPrefix(fs.Name(), "plexm8-sync "), err)
 		}
 		args = fs.Args()
+		if n := len(rest) - len(args); n > 0 && rest[n-1] == "--" {
+			return append(words, args...), nil
+		}
 	}
 	return words, nil
 }

@@ -5,14 +5,16 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	gosync "sync"
+	"sync"
 	"time"
+
+	"github.com/plexm8/plexm8-sync/internal/format"
 )
 
 // termProgress draws one bar per phase on a terminal: items, rate and ETA,
 // redrawn at most every 100 ms and finished with a newline.
 type termProgress struct {
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	w       io.Writer
 	now     func() time.Time
 	phase   string
@@ -57,7 +59,7 @@ func (p *termProgress) draw(force bool) {
 // logProgress reports phases as log lines, for logs and pipes: one when a
 // phase starts, one every interval while it runs, one when it ends.
 type logProgress struct {
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	log      *slog.Logger
 	now      func() time.Time
 	interval time.Duration
@@ -89,7 +91,7 @@ func (p *logProgress) Add(n int) {
 func (p *logProgress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.log.Info("finished", "phase", p.phase, "items", p.done, "duration", p.now().Sub(p.started).Round(time.Millisecond).String())
+	p.log.Info("finished", "phase", p.phase, "items", p.done, "duration", format.Duration(p.now().Sub(p.started)))
 }
 
 // progressLine renders "phase [=====>    ] 1,234/5,678 910/s ETA 5s".
@@ -101,25 +103,14 @@ func progressLine(phase string, done, total int, elapsed time.Duration, bar bool
 		filled := min(width, done*width/total)
 		b.WriteString(" [" + strings.Repeat("=", filled) + strings.Repeat(" ", width-filled) + "]")
 	}
-	fmt.Fprintf(&b, " %s/%s", thousands(done), thousands(total))
+	fmt.Fprintf(&b, " %s/%s", format.Count(int64(done)), format.Count(int64(total)))
 	if secs := elapsed.Seconds(); secs > 0 && done > 0 {
 		rate := float64(done) / secs
-		fmt.Fprintf(&b, " %s/s", thousands(int(rate)))
+		fmt.Fprintf(&b, " %s/s", format.Count(int64(rate)))
 		if total > done {
 			eta := time.Duration(float64(total-done) / rate * float64(time.Second))
-			fmt.Fprintf(&b, " ETA %s", eta.Round(time.Second))
+			fmt.Fprintf(&b, " ETA %s", format.Duration(eta.Round(time.Second)))
 		}
 	}
 	return b.String()
-}
-
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

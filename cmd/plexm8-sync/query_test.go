@@ -12,7 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -610,7 +610,7 @@ func TestQueriesWhileSyncWrites(t *testing.T) {
 		}
 	}
 	counts := make([]int, 3)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for w := range 2 {
 		wg.Go(func() {
 			for n := w; !stopped(); n++ {

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,7 +30,7 @@ const waitFor = 90 * time.Second
 
 // buildBinary builds plexm8-sync once per test binary run.
 var buildOnce struct {
-	gosync.Once
+	sync.Once
 	path string
 	err  error
 	dir  string
@@ -70,7 +70,7 @@ func TestMain(m *testing.M) {
 type daemonProc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	mu   gosync.Mutex
+	mu   sync.Mutex
 	all  []map[string]any
 	next chan map[string]any
 	done chan struct{} // closed when stderr ends

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	gosync "sync"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +17,7 @@ import (
 // logLines is a Stderr that hands each JSON log line to a channel, so a
 // test can wait for a line instead of sleeping.
 type logLines struct {
-	mu    gosync.Mutex
+	mu    sync.Mutex
 	buf   bytes.Buffer
 	all   strings.Builder
 	lines chan map[string]any
