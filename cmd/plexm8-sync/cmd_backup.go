@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexm8/plexm8-sync/internal/backup"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
 )
 
 func backupCommand() *command {
@@ -118,7 +119,7 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", res.Path, backupSize(res.Bytes))
+	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", res.Path, format.Bytes(res.Bytes))
 	for _, r := range res.Removed {
 		fmt.Fprintf(a.Stdout, "Removed old backup %s (backup.keep is %d)\n", r, cfg.Backup.Keep)
 	}
@@ -158,21 +159,9 @@ func (a *app) listBackups(asJSON bool) error {
 	tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TAKEN (local)\tSIZE\tFILE")
 	for _, b := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Time.Local().Format("2006-01-02 15:04:05"), backupSize(b.Bytes), b.Path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", format.Time(b.Time), format.Bytes(b.Bytes), b.Path)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(a.Stdout, "%d backups (backup.keep is %d)\n", len(list), cfg.Backup.Keep)
 	return nil
-}
-
-func backupSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/account"
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
 
@@ -183,7 +184,7 @@ func (a *app) showLink(l account.Link, open bool) {
 		fmt.Fprintln(a.Stdout, "Waiting for approval (Ctrl-C cancels)...")
 	} else {
 		fmt.Fprintf(a.Stdout, "The link expires at %s (in %s). Waiting for approval (Ctrl-C cancels)...\n",
-			l.Deadline.Local().Format("15:04:05 MST"), l.Deadline.Sub(l.Start).Round(time.Second))
+			format.Clock(l.Deadline), l.Deadline.Sub(l.Start).Round(time.Second))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/status"
 )
 
@@ -86,7 +87,7 @@ func printStatus(w io.Writer, r *status.Report) {
 	} else {
 		fmt.Fprintln(w, "Daemon:     never ran on this database (start it with 'plexm8-sync run' or 'plexm8-sync service install')")
 	}
-	fmt.Fprintf(w, "Database:   %s, %s, schema version %d\n", r.Database.Path, humanBytes(r.Database.Bytes), r.Database.SchemaVersion)
+	fmt.Fprintf(w, "Database:   %s, %s, schema version %d\n", r.Database.Path, format.Bytes(r.Database.Bytes), r.Database.SchemaVersion)
 	m := r.Mirror
 	fmt.Fprintf(w, "Mirror:     %d artists, %d albums, %d tracks, %d playlists (%d items) in %d libraries\n",
 		m.Artists, m.Albums, m.Tracks, m.Playlists, m.PlaylistItems, m.Sections)
@@ -94,7 +95,7 @@ func printStatus(w io.Writer, r *status.Report) {
 	case b == nil:
 		fmt.Fprintln(w, "Backup:     none yet")
 	default:
-		fmt.Fprintf(w, "Backup:     %s, %s, integrity %s, taken %s", b.File, humanBytes(b.Bytes), b.Integrity, when(&b.At, now))
+		fmt.Fprintf(w, "Backup:     %s, %s, integrity %s, taken %s", b.File, format.Bytes(b.Bytes), b.Integrity, when(&b.At, now))
 		if !b.Exists {
 			fmt.Fprint(w, " (the file is gone)")
 		}
@@ -138,7 +139,7 @@ func printStatus(w io.Writer, r *status.Report) {
 			if l := j.LastRun; l != nil {
 				lastAt, result, cnt = when(&l.StartedAt, now), l.Status, detailText(l.Details)
 				if l.Duration != nil {
-					took = (time.Duration(*l.Duration) * time.Second).String()
+					took = format.Duration(time.Duration(*l.Duration) * time.Second)
 				}
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, spec, lastAt, took, result, cnt, when(j.NextRun, now))
@@ -162,10 +163,10 @@ func printStatus(w io.Writer, r *status.Report) {
 			}
 			took := "-"
 			if s.Duration != nil {
-				took = (time.Duration(*s.Duration) * time.Second).String()
+				took = format.Duration(time.Duration(*s.Duration) * time.Second)
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.ID, s.Kind, server,
-				s.StartedAt.Local().Format(timeLayout), took, s.Status, s.Added, s.Updated, s.Removed, s.Requests)
+				format.Time(s.StartedAt), took, s.Status, s.Added, s.Updated, s.Removed, s.Requests)
 			if s.Error != "" {
 				fmt.Fprintf(tw, "\t\t\t\t\t%s\n", firstLine(s.Error))
 			}
@@ -176,8 +177,6 @@ func printStatus(w io.Writer, r *status.Report) {
 		fmt.Fprintf(w, "problem: %s\n", p)
 	}
 }
-
-const timeLayout = "2006-01-02 15:04:05"
 
 func tokenLine(r *status.Report, now time.Time) string {
 	t := r.Token
@@ -211,17 +210,12 @@ func tokenLine(r *status.Report, now time.Time) string {
 	}
 }
 
-// when is an absolute local time, with how long ago or ahead it is.
+// when is a moment and how long ago or ahead it is; "-" when unknown.
 func when(t *time.Time, now time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	d := now.Sub(*t).Round(time.Second)
-	rel := d.String() + " ago"
-	if d < 0 {
-		rel = "in " + (-d).String()
-	}
-	return t.Local().Format(timeLayout) + " (" + rel + ")"
+	return format.Since(*t, now)
 }
 
 func yesNo(b bool) string {
@@ -263,19 +257,6 @@ func detailText(raw json.RawMessage) string {
 		parts = append(parts, fmt.Sprintf("%s %v", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 func firstLine(s string) string {

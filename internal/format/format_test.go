@@ -11,7 +11,7 @@ func TestBytes(t *testing.T) {
 		want string
 	}{
 		{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {1536, "1.5 KiB"},
-		{5 << 20, "5.0 MiB"}, {3435973837, "3.2 GiB"}, {1 << 62, "4.0 EiB"},
+		{5 << 20, "5.0 MiB"}, {5 << 30, "5.0 GiB"}, {3435973837, "3.2 GiB"}, {1 << 62, "4.0 EiB"},
 	} {
 		if got := Bytes(c.n); got != c.want {
 			t.Errorf("Bytes(%d) = %q, want %q", c.n, got, c.want)

@@ -10,17 +10,17 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
-	msync "github.com/plexm8/plexm8-sync/internal/sync"
+	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
-func plus(a, b msync.Counts) msync.Counts {
-	return msync.Counts{Added: a.Added + b.Added, Updated: a.Updated + b.Updated, Removed: a.Removed + b.Removed}
+func plus(a, b mirror.Counts) mirror.Counts {
+	return mirror.Counts{Added: a.Added + b.Added, Updated: a.Updated + b.Updated, Removed: a.Removed + b.Removed}
 }
 
 // all runs All over the fake's servers and returns what each was told.
-func (e *env) all(ctx context.Context, want []string, full bool) (*msync.AllResult, []*msync.Result, error) {
-	var seen []*msync.Result
-	res, err := e.syncer.All(ctx, secret.New(e.fake.AccountToken()), want, nil, full, func(r *msync.Result) { seen = append(seen, r) })
+func (e *env) all(ctx context.Context, want []string, full bool) (*mirror.AllResult, []*mirror.Result, error) {
+	var seen []*mirror.Result
+	res, err := e.syncer.All(ctx, secret.New(e.fake.AccountToken()), want, nil, full, func(r *mirror.Result) { seen = append(seen, r) })
 	return res, seen, err
 }
 
@@ -81,7 +81,7 @@ func TestAllWhenTheServersCannotBeListed(t *testing.T) {
 	tok := e.fake.AccountToken()
 	e.fake.RevokeAccountToken()
 	called := false
-	res, err := e.syncer.All(t.Context(), secret.New(tok), nil, nil, false, func(*msync.Result) { called = true })
+	res, err := e.syncer.All(t.Context(), secret.New(tok), nil, nil, false, func(*mirror.Result) { called = true })
 	if res != nil || !errors.Is(err, plex.ErrUnauthorized) || called {
 		t.Errorf("listing refused: %+v, %v, each called %v", res, err, called)
 	}
@@ -106,7 +106,7 @@ func TestConfigOptions(t *testing.T) {
 	cfg := config.Default()
 	cfg.Plex.PageSize, cfg.Plex.Concurrency, cfg.History.KeepVersions = 250, 5, 7
 	var p progress
-	o := msync.ConfigOptions(cfg, nil, nil, &p)
+	o := mirror.ConfigOptions(cfg, nil, nil, &p)
 	if o.PageSize != 250 || o.Concurrency != 5 || o.KeepVersions != 7 || o.Progress != &p {
 		t.Errorf("options %+v", o)
 	}
