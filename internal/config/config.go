@@ -76,6 +76,15 @@ type Schedule struct {
 	Backup           string `yaml:"backup"`
 }
 
+// ByJob is the schedule keyed by job name: each key of the schedule
+// section is the name of the job it schedules (as job_runs records it).
+func (s Schedule) ByJob() map[string]string {
+	return map[string]string{
+		"validate_token": s.ValidateToken, "refresh_resources": s.RefreshResources,
+		"sync": s.Sync, "full_sync": s.FullSync, "backup": s.Backup,
+	}
+}
+
 // Backup configures database backups.
 type Backup struct {
 	// Dir defaults to <state_dir>/backups.

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -166,11 +168,14 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 	if cfg.Database.Path != old.Database.Path || cfg.StateDir != old.StateDir {
 		d.log.Warn("database.path and state_dir changes take effect at the next start")
 	}
-	s := cfg.Schedule
-	if err := d.sched.SetSchedule(map[db.JobName]string{
-		db.JobValidateToken: s.ValidateToken, db.JobRefreshResources: s.RefreshResources,
-		db.JobSync: s.Sync, db.JobFullSync: s.FullSync, db.JobBackup: s.Backup,
-	}); err != nil {
+	specs := map[db.JobName]string{}
+	var logged []any
+	byJob := cfg.Schedule.ByJob()
+	for _, job := range slices.Sorted(maps.Keys(byJob)) {
+		specs[db.JobName(job)] = byJob[job]
+		logged = append(logged, job, byJob[job])
+	}
+	if err := d.sched.SetSchedule(specs); err != nil {
 		return err
 	}
 	d.mu.Lock()
@@ -178,8 +183,7 @@ func (d *Daemon) Reload(cfg *config.Config) error {
 	d.cfg = cfg
 	d.cfg.Database.Path, d.cfg.StateDir = keepDB, keepState
 	d.mu.Unlock()
-	d.log.Info("configuration reloaded", "sync", s.Sync, "full_sync", s.FullSync, "validate_token", s.ValidateToken,
-		"refresh_resources", s.RefreshResources, "backup", s.Backup)
+	d.log.Info("configuration reloaded", logged...)
 	return nil
 }
 

@@ -108,9 +108,9 @@ func token(ts *db.TokenState, cfg *config.Config, problems *[]string) (Token, *s
 // run: the known ones in db.JobNames order, then any a later version
 // added, by name.
 func jobs(st *db.Status, cfg *config.Config) []Job {
-	configured := map[db.JobName]string{
-		db.JobValidateToken: cfg.Schedule.ValidateToken, db.JobRefreshResources: cfg.Schedule.RefreshResources,
-		db.JobSync: cfg.Schedule.Sync, db.JobFullSync: cfg.Schedule.FullSync, db.JobBackup: cfg.Schedule.Backup,
+	configured := map[db.JobName]string{}
+	for job, spec := range cfg.Schedule.ByJob() {
+		configured[db.JobName(job)] = spec
 	}
 	last := map[db.JobName]db.JobRun{}
 	for _, j := range st.Jobs {
