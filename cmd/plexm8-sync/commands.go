@@ -1,5 +1,9 @@
 package main
 
+// docs/commands.md is this table's help texts, rendered by a test so that
+// the reference and --help cannot drift apart:
+//go:generate go test -run ^TestCommandReference$ -update .
+
 // commandGroups is every command the CLI has, in the order and groups
 // 'plexm8-sync --help' shows them. Each command is built by a function in
 // its own cmd_*.go file; adding one means adding it here.

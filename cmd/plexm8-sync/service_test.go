@@ -14,7 +14,7 @@ import (
 	"github.com/plexm8/plexm8-sync/packaging"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var update = flag.Bool("update", false, "rewrite the golden files: testdata, and docs/commands.md")
 
 func TestSystemUnitIsThePackagedUnit(t *testing.T) {
 	got, err := systemdUnit(packagedBinary, packagedConfig, false, []string{"/var/lib/plexm8"})
