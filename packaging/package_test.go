@@ -168,12 +168,8 @@ func TestPackages(t *testing.T) {
 		// The Dockerfile's HEALTHCHECK.
 		sh(t, nil, bin, "healthcheck", "--help")
 		// The unit's ExecStart and the image's CMD: `run` with --config
-		// and --http. `run` arrives with the daemon (issue 10); until then
-		// there is nothing to check.
+		// and --http.
 		out, err := exec.Command(bin, "run", "--help").CombinedOutput()
-		if err != nil && strings.Contains(string(out), `unknown command "run"`) {
-			t.Skip("this build has no run command yet, so its --http flag cannot be checked")
-		}
 		if err != nil || !strings.Contains(string(out), "-http") {
 			t.Errorf("run --help (%v) does not offer --http, which the image's CMD uses:\n%s", err, out)
 		}

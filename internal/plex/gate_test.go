@@ -10,7 +10,7 @@ import (
 )
 
 // A request already waiting in the pacer when a 429 arrives must not go
-// out when its slot comes: the pause is looked at again (issue 9, 1.).
+// out when its slot comes: the pause is looked at again.
 func TestPacedRequestWaitsOutAPauseThatCameMeanwhile(t *testing.T) {
 	p := newPMS(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"MediaContainer":{"size":0}}`)

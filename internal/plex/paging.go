@@ -101,7 +101,7 @@ func serverDate(h http.Header) time.Time {
 
 // Newest probes q for its item count and the updatedAt of its most recently
 // updated item, in one request for one item: sort=updatedAt:desc with
-// X-Plex-Container-Size=1 (both documented, plex-api.md §5–6). It costs what
+// X-Plex-Container-Size=1 (both documented: docs/plex-api.md, "Paging" and "Media queries"). It costs what
 // a Count costs, and sees an edit that moved an item's updatedAt but none of
 // the section's own stamps. Guids are not asked for and Media is asked to be
 // left out: only the stamp is wanted.

@@ -25,8 +25,7 @@ type Query struct {
 
 // SectionItems lists one type of item of a section, with their Guid[] ids.
 // Tracks, the bulk of a library, are asked to leave off the attributes the
-// mirror does not store (excludeFields, plex-api.md §4 "Response
-// Customization": a request, not a guarantee, so decoding never relies on
+// mirror does not store (excludeFields, docs/plex-api.md, "Leaving fields out": a request, not a guarantee, so decoding never relies on
 // it).
 func SectionItems(sectionKey string, t ItemType) Query {
 	p := url.Values{"type": {strconv.Itoa(int(t))}, "includeGuids": {"1"}}
@@ -59,7 +58,7 @@ func PlaylistItems(ratingKey string) Query {
 }
 
 // NewestFirst is q sorted by updatedAt, newest first (sort=updatedAt:desc is
-// documented, plex-api.md §6): paged until a watermark, it yields what
+// documented, docs/plex-api.md, "Media queries"): paged until a watermark, it yields what
 // changed since.
 func NewestFirst(q Query) Query {
 	p := make(url.Values, len(q.Params)+1)
@@ -70,7 +69,7 @@ func NewestFirst(q Query) Query {
 
 // AddedBetween narrows q to items added strictly after after and strictly
 // before before (nil: unbounded), with the documented addedAt>>= and
-// addedAt<<= filters (plex-api.md §6). Whether PMS compares strictly is not
+// addedAt<<= filters (docs/plex-api.md, "Media queries"). Whether PMS compares strictly is not
 // documented: callers pass bounds no item is stamped with, so both readings
 // select the same items.
 func AddedBetween(q Query, after, before *int64) Query {

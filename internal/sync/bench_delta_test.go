@@ -12,7 +12,7 @@ import (
 )
 
 // deltaScenarios are the library changes the delta reconcile is measured
-// on (issue 13's acceptance list).
+// on: the changes a library sees most, and the ones a delta handles worst.
 var deltaScenarios = []struct {
 	name   string
 	mutate func(s *plextest.Server, i int)

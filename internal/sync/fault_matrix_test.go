@@ -1,6 +1,6 @@
 package sync_test
 
-// The fault matrix of issue 15: each fault the fake can inject, against a
+// The fault matrix: each fault the fake can inject, against a
 // whole sync pass, with the mirror compared to the fake's truth
 // (assertMirror) once the fault is gone. Rows already proven elsewhere are
 // not repeated here:

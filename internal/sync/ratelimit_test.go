@@ -70,7 +70,7 @@ func (c *quietClock) Sleep(ctx context.Context, d time.Duration) error {
 // Without a rate cap the fetchers really overlap (the log shows requests
 // refused because they were in flight when a window opened: sent before the
 // client could know); with one, requests also queue in the pacer when a
-// window opens, which is where issue 9 found them leaking.
+// window opens, which is where they once leaked.
 func TestStormIsWaitedOutExactly(t *testing.T) {
 	for _, rps := range []float64{0, 50} {
 		t.Run(fmt.Sprintf("rps=%v", rps), func(t *testing.T) { stormSync(t, rps) })

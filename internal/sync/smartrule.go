@@ -87,7 +87,7 @@ var sortFields = map[string]bool{
 
 // parseSmartRule reads a smart playlist's content URI,
 // library://<uuid>/directory/<escaped /library/sections/N/all?type=10&…>.
-// Filter names carry their operator (plex-api.md §6): "title=x" contains,
+// Filter names carry their operator (docs/plex-api.md, "Media queries"): "title=x" contains,
 // "title==x" equals, "title<=x" begins with, "title>=x" ends with, and the
 // operator may arrive URL-encoded in the name ("title%3D=x").
 func parseSmartRule(content string) (smartRule, error) {

@@ -11,8 +11,8 @@ import (
 	mirror "github.com/plexm8/plexm8-sync/internal/sync"
 )
 
-// Tests of the places where a real server is less kind than a naive fake
-// (issue 7). Each runs against the strict fake of newEnv.
+// Tests of the places where a real server is less kind than a naive fake.
+// Each runs against the strict fake of newEnv.
 
 // Two servers number their items from the same start, so many rating keys
 // name an item on both. Each server's rows must stay its own through

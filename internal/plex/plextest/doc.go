@@ -1,8 +1,8 @@
 // Package plextest is a fake of plex.tv and of Plex Media Server (PMS) for
 // tests, benchmarks and the demo command.
 //
-// It is written from the recorded behaviour of the real API (the project's
-// shared plex-api.md and the community spec's description.md), not from our
+// It is written from the recorded behaviour of the real API (summarised with
+// its sources in docs/plex-api.md), not from our
 // client, so that a client bug cannot be mirrored by the fake. It serves real
 // HTTP on loopback listeners: one for plex.tv (routes under /api/v2) and
 // several per PMS server, one per advertised connection, so connection

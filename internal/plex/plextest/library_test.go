@@ -90,7 +90,7 @@ func TestLibrarySizesAndSections(t *testing.T) {
 		t.Errorf("shared tracks = %d, want %d", n, defaultSharedTracks)
 	}
 
-	// The sections listing carries every field of plex-api.md §4.
+	// The sections listing carries every field of docs/plex-api.md, "Libraries".
 	c := h.pmsOK(o, http.MethodGet, "/library/sections")
 	if c.Size != 4 || len(c.Directory) != 4 {
 		t.Fatalf("sections listing: size %d, %d directories", c.Size, len(c.Directory))

@@ -186,7 +186,7 @@ func compareFold(a, b string) int {
 	return cmp.Compare(len(a), len(b))
 }
 
-// filter is one media-query filter of a listing (plex-api.md §6). A field
+// filter is one media-query filter of a listing (docs/plex-api.md, "Media queries"). A field
 // and an operator form the name left of '=': "title!=x" arrives as the key
 // "title!" (url.Values splits at the first '='), "title%3D=x" as "title=".
 // Modelled: the string fields title (the listed type's own; track.title on

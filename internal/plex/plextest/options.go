@@ -37,7 +37,7 @@ type Options struct {
 	// RenameArtist, RenameAlbum) leave the section's updatedAt and
 	// contentChangedAt where they were; only additions and removals (a
 	// scan) move them. Whether a real PMS moves them on an edit is
-	// UNVERIFIED (plex-api.md §6), so a client must see edits without them.
+	// UNVERIFIED (docs/plex-api.md, "Change detection"), so a client must see edits without them.
 	SectionStampsIgnoreEdits bool
 	// Latency is slept (really) before every PMS request; for benchmarks
 	// and the demo only. Default 0.

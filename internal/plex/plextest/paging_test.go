@@ -153,7 +153,7 @@ func TestSortAndFilters(t *testing.T) {
 		}
 	}
 	// updatedAt is not a documented filter field: it is ignored, so a
-	// client relying on it sees everything (plex-api.md §6).
+	// client relying on it sees everything (docs/plex-api.md, "Media queries").
 	all := h.listAll(o, "/library/sections/1/all?type=10&updatedAt%3E%3E=9999999999", 50)
 	if len(all) != len(tracks) {
 		t.Errorf("updatedAt>>= filtered: %d of %d", len(all), len(tracks))

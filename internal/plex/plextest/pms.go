@@ -9,7 +9,7 @@ import (
 )
 
 // PMS bodies for errors. PMS answers 401 with HTML even when JSON was
-// asked for (plex-api.md §8).
+// asked for (docs/plex-api.md, "Errors").
 const (
 	html401 = "<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>"
 	html404 = "<html><head><title>Not Found</title></head><body><h1>404 Not Found</h1></body></html>"

@@ -50,7 +50,7 @@ var allTitles = map[int][2]string{
 	typeMovie:  {"All Movies", "movie"},
 }
 
-// handleAll lists a section's items of one type, paged (plex-api.md §4, §5).
+// handleAll lists a section's items of one type, paged (docs/plex-api.md, "Listing a library" and "Paging").
 func (s *Server) handleAll(r *http.Request) (response, error) {
 	q := r.URL.Query()
 	pg, err := parsePage(r, s.f.opts.MaxPageSize)

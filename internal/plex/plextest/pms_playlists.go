@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Playlist endpoints (plex-api.md §7). Lists are paged when asked; unlike
+// Playlist endpoints (docs/plex-api.md, "Playlists"). Lists are paged when asked; unlike
 // /library/sections/{key}/all they do not insist on a size.
 
 func (s *Server) handlePlaylists(r *http.Request) (response, error) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Rendering of items in PMS's field names and shapes (plex-api.md §4, §7).
+// Rendering of items in PMS's field names and shapes (docs/plex-api.md, "Item fields" and "Playlists").
 // Absent model fields are absent keys; empty child arrays are absent too.
 
 type renderOpts struct {

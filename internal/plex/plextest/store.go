@@ -8,7 +8,7 @@ const (
 	kindMovie = "movie"
 )
 
-// Metadata type numbers (plex-api.md §4).
+// Metadata type numbers (docs/plex-api.md, "Item types").
 const (
 	typeMovie    = 1
 	typeArtist   = 8

@@ -37,7 +37,7 @@ func (f *Fake) tvHandler() http.Handler {
 			writeTVError(w, r, http.StatusNotFound, 1004, "Resource not found")
 			return
 		}
-		// Every plex.tv call needs the client identifier (plex-api.md §1).
+		// Every plex.tv call needs the client identifier (docs/plex-api.md, "Headers").
 		if xPlex(r, "X-Plex-Client-Identifier") == "" {
 			writeTVError(w, r, http.StatusBadRequest, 1000, "X-Plex-Client-Identifier is missing")
 			return

@@ -3,7 +3,8 @@ package plextest
 import "encoding/xml"
 
 // plex.tv v2 bodies: bare JSON objects and arrays (no MediaContainer),
-// field names as recorded in plex-api.md §2–§3. The xml tags give the XML
+// field names as docs/plex-api.md records them ("Sign-in with a PIN",
+// "Checking a token", "Servers and connections"). The xml tags give the XML
 // plex.tv answers when JSON was not asked for.
 
 type tvError struct {

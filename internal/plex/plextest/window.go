@@ -103,7 +103,7 @@ func parseRetryAfter(v string, now time.Time) time.Time {
 }
 
 // tvErrorBody is plex.tv's JSON error body for a status: plex.tv answers
-// errors as errors[] (plex-api.md §8), and third-party clients report code
+// errors as errors[] (docs/plex-api.md, "Errors"), and third-party clients report code
 // 1003 for too many requests. Other codes are the documented ones.
 func tvErrorBody(status int) string {
 	code := map[int]int{
