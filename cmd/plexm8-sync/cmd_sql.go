@@ -22,7 +22,7 @@ writes and never blocks a running sync: the connection is read-only, and
 SQLite refuses anything but reading (INSERT, UPDATE, DELETE, ATTACH,
 VACUUM INTO, CREATE, setting a PRAGMA), whatever the statement's wording.
 
-The schema is documented in README.md: the views current_tracks,
+The schema is documented in docs/schema.md: the views current_tracks,
 current_albums, current_artists, current_playlists and playlist_tracks hold
 the current state; tables keep removed rows with removed_at set.
 

@@ -35,7 +35,7 @@ It works while the daemon runs and while Plex is unreachable. The token state
 is what the daemon last saw: 'status' itself never asks plex.tv.
 
 --json prints the same as one JSON object whose shape is documented in
-README ("status --json") and only ever grows: fields are added, never
+docs/operations.md ("status --json") and only ever grows: fields are added, never
 renamed or removed. Times are RFC 3339 in UTC, null when unknown.
 
 Examples:

@@ -122,7 +122,7 @@ func (db *DB) VersionAt(ctx context.Context, serverID, key string, t time.Time) 
 }
 
 // VersionItemsSQL rebuilds version ?3 of playlist ?2 of server ?1. It is
-// the query README.md documents for SQL users.
+// the query docs/schema.md documents for SQL users.
 const VersionItemsSQL = `SELECT e.playlist_item_id, i.track_rating_key, i.guid, i.guids, i.title, i.artist, i.album,
 	i.track_number, i.disc_number, i.duration_ms, i.file
 	FROM playlist_version_items e JOIN history_items i ON i.id = e.item_id

@@ -118,7 +118,7 @@ func TestHistoryTwoServersSameKeys(t *testing.T) {
 	if ps, _ := d.FindPlaylists(t.Context(), "10", "B"); len(ps) != 1 || ps[0].ServerID != "B" || ps[0].Versions != 2 || ps[0].Title != "Mix on B" {
 		t.Fatalf("--server B: %+v", ps)
 	}
-	// The SQL README.md documents rebuilds the same.
+	// The SQL docs/schema.md documents rebuilds the same.
 	rows, err := d.R().Query(VersionItemsSQL, "B", "10", 2)
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func TestJobRunsAndInterruptedOnes(t *testing.T) {
 	}
 }
 
-// The stored words are the ones README documents for job_runs and
+// The stored words are the ones docs/schema.md documents for job_runs and
 // sync_runs; a database written by any version reads the same.
 func TestJobNamesAndRunStatusesAreTheDocumentedWords(t *testing.T) {
 	var names []string

@@ -28,7 +28,7 @@ const (
 	SourceNone        = "none"
 )
 
-// Report is the `status --json` shape: a documented interface (README), so
+// Report is the `status --json` shape: a documented interface (docs/operations.md), so
 // fields are only ever added. Every field is always present; unknown values
 // are null rather than missing, so scripts need no existence tests.
 type Report struct {

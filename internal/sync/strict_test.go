@@ -58,7 +58,7 @@ func TestCoincidingKeysStayApart(t *testing.T) {
 	}
 }
 
-// assertPlaylistJoins runs the README's join of playlist items to tracks for
+// assertPlaylistJoins runs docs/schema.md's join of playlist items to tracks for
 // every playlist of every server and compares the titles with the fake.
 func assertPlaylistJoins(t *testing.T, e *env) {
 	t.Helper()
