@@ -113,11 +113,7 @@ func (a *app) runDaemon(ctx context.Context, o runOptions) error {
 	a.log = slog.New(levelHandler{logging.NewHandler(logging.Options{Level: slog.LevelDebug, Format: cfg.Log.Format, Service: a.service, W: a.Stderr}), lv})
 	log := a.log
 
-	client, err := a.newPlexClient(cfg)
-	if err != nil {
-		return err
-	}
-	d, err := a.openDB(ctx, false)
+	client, d, err := a.plexAndWriter(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -61,11 +61,7 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 	if err != nil {
 		return err
 	}
-	client, err := a.newPlexClient(cfg)
-	if err != nil {
-		return err
-	}
-	d, err := a.openDB(ctx, false)
+	client, d, err := a.plexAndWriter(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -85,3 +85,18 @@ func (a *app) openDB(ctx context.Context, readOnly bool) (*db.DB, error) {
 	}
 	return db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: readOnly})
 }
+
+// plexAndWriter opens what a command that mirrors needs: the Plex client and
+// the database for writing, which takes the writer lock (so a second sync
+// or daemon is refused here, before any request is made).
+func (a *app) plexAndWriter(ctx context.Context, cfg *config.Config) (*plex.Client, *db.DB, error) {
+	client, err := a.newPlexClient(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := a.openDB(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, d, nil
+}
