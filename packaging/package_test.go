@@ -201,6 +201,7 @@ func checkDebFiles(t *testing.T, deb string) {
 		{"/etc/plexm8", 0o755, "root", "root"},
 		{"/usr/lib/systemd/system/plexm8-sync.service", 0o644, "root", "root"},
 		{"/usr/share/doc/plexm8-sync/README.md", 0o644, "root", "root"},
+		{"/usr/share/doc/plexm8-sync/docs/guide.md", 0o644, "root", "root"},
 	} {
 		f, ok := files[w.path]
 		if !ok {
