@@ -29,6 +29,11 @@ func Run(ctx context.Context, d *db.DB, dir string, o Options) (Result, error) {
 	run := db.JobRun{Job: db.JobBackup, StartedAt: start.Unix(), FinishedAt: o.Now().Unix(), Status: db.RunOK}
 	if err != nil {
 		run.Status, run.Error = db.RunFailed, err.Error()
+		if ctx.Err() != nil {
+			// The daemon shutting down, or Ctrl-C: say so, as the runs the
+			// scheduler records do, so status does not read it as a fault.
+			run.Error = "interrupted: " + run.Error
+		}
 	} else {
 		run.Details = res.Details().JSON()
 	}

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -98,6 +99,21 @@ func TestRunRecordsAFailure(t *testing.T) {
 	runs := jobRuns(t, d)
 	if len(runs) != 1 || runs[0].Status != db.RunFailed || runs[0].Error != err.Error() || len(runs[0].Details) != 0 {
 		t.Errorf("runs %+v, want one failed run with the error and no details", runs)
+	}
+}
+
+// A backup cut short by shutdown or Ctrl-C is recorded as interrupted,
+// not as a fault of the backup.
+func TestRunRecordsAnInterruption(t *testing.T) {
+	d := openDB(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := Run(ctx, d, filepath.Join(t.TempDir(), "backups"), Options{Now: clock()}); err == nil {
+		t.Fatal("Run with a cancelled context succeeded")
+	}
+	runs := jobRuns(t, d)
+	if len(runs) != 1 || runs[0].Status != db.RunFailed || !strings.HasPrefix(runs[0].Error, "interrupted: ") {
+		t.Errorf("runs %+v, want one failed run whose error says it was interrupted", runs)
 	}
 }
 
