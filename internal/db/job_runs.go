@@ -75,25 +75,6 @@ func scanJobRun(sc interface{ Scan(...any) error }) (JobRun, error) {
 	return r, nil
 }
 
-// LastJobRuns returns the latest run of each job, newest first.
-func (db *DB) LastJobRuns(ctx context.Context) ([]JobRun, error) {
-	rows, err := db.R().QueryContext(ctx, `SELECT `+jobRunColumns+`
-		FROM job_runs WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job) ORDER BY id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("read job runs: %w", err)
-	}
-	defer rows.Close()
-	var out []JobRun
-	for rows.Next() {
-		r, err := scanJobRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read job runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // PruneJobRuns deletes job runs that started before before, keeping each
 // job's latest run whatever its age, and returns how many it deleted. The
 // daemon records several runs an hour, so without this the table grows for

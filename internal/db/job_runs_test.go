@@ -31,10 +31,11 @@ func TestJobRunsAndInterruptedOnes(t *testing.T) {
 	}
 
 	d = openTest(t, path, Options{})
-	last, err := d.LastJobRuns(t.Context())
+	st, err := d.Status(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
+	last := st.Jobs // each job's latest run, by name
 	if len(last) != 2 || last[0].Job != "full_sync" || last[0].Status != "failed" || last[0].Error == "" || last[0].FinishedAt != 0 {
 		t.Errorf("interrupted run = %+v, want failed with a reason and no end time", last)
 	}
@@ -49,8 +50,8 @@ func TestJobRunsAndInterruptedOnes(t *testing.T) {
 	if n, err := d.PruneJobRuns(t.Context(), 1000); err != nil || n != 1 {
 		t.Errorf("pruned %d, %v; want only the older sync run", n, err)
 	}
-	if last, _ := d.LastJobRuns(t.Context()); len(last) != 2 {
-		t.Errorf("after pruning the latest runs are %+v", last)
+	if st, err := d.Status(t.Context()); err != nil || len(st.Jobs) != 2 {
+		t.Errorf("after pruning the latest runs are %+v (%v)", st, err)
 	}
 }
 
