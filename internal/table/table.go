@@ -274,14 +274,15 @@ func (t *textWriter) Close() error {
 		return nil
 	}
 	widths := make([]int, len(t.cols))
+	cells := make([]int, len(t.cols)) // the widest cell below the header
 	for _, i := range shown {
-		widths[i] = width.StringWidth(t.cols[i].Header)
 		for _, r := range t.rows {
-			widths[i] = max(widths[i], width.StringWidth(r[i]))
+			cells[i] = max(cells[i], width.StringWidth(r[i]))
 		}
+		widths[i] = max(cells[i], width.StringWidth(t.cols[i].Header))
 	}
 	if t.o.Width > 0 {
-		fit(widths, shown, t.cols, t.o.Width)
+		fit(widths, cells, shown, t.cols, t.o.Width)
 	}
 	var b strings.Builder
 	var werr error
@@ -302,8 +303,14 @@ func (t *textWriter) Close() error {
 				b.WriteString(s + pad)
 			}
 		}
+		out := strings.TrimRight(b.String(), " ")
+		if t.o.Width > 0 && width.StringWidth(out) > t.o.Width {
+			// What fit could not narrow: the line ends at the edge
+			// rather than wrap under the next one.
+			out = width.Truncate(out, t.o.Width, "…")
+		}
 		if werr == nil {
-			_, werr = io.WriteString(t.w, strings.TrimRight(b.String(), " ")+"\n")
+			_, werr = io.WriteString(t.w, out+"\n")
 		}
 	}
 	header := make([]string, len(t.cols))
@@ -317,28 +324,56 @@ func (t *textWriter) Close() error {
 	return werr
 }
 
-// minFlex is the narrowest a flexible column is cut to: enough to recognise
-// a name.
+// minFlex is the narrowest a flexible column is cut to while anything else
+// can give: enough to recognise a name.
 const minFlex = 8
 
-// fit narrows the flexible columns, widest first, until a line fits in
-// limit cells or none can give more.
-func fit(widths []int, shown []int, cols []Column, limit int) {
+// minCut is the narrowest any column is cut to: two cells and the
+// ellipsis still hint at what was there.
+const minCut = 3
+
+// fit narrows columns until a line fits in limit cells, giving up first
+// the cells that carry least:
+//
+//  1. flexible columns, widest first, down to minFlex;
+//  2. headers wider than every cell below them ("VERSIONS" over "3"),
+//     down to those cells but not below minCut: a value is never cut;
+//  3. flexible columns further, down to minCut.
+//
+// A line that still does not fit is cut at the limit when written, so no
+// line wraps whatever the terminal's width.
+func fit(widths, cells, shown []int, cols []Column, limit int) {
 	total := gap * (len(shown) - 1)
 	for _, i := range shown {
 		total += widths[i]
 	}
-	for total > limit {
-		best := -1
-		for _, i := range shown {
-			if cols[i].Flex && widths[i] > minFlex && (best < 0 || widths[i] > widths[best]) {
-				best = i
+	for _, floor := range []func(i int) int{
+		func(i int) int {
+			if cols[i].Flex {
+				return minFlex
 			}
+			return widths[i]
+		},
+		func(i int) int { return max(cells[i], minCut) },
+		func(i int) int {
+			if cols[i].Flex {
+				return minCut
+			}
+			return widths[i]
+		},
+	} {
+		for total > limit {
+			best := -1
+			for _, i := range shown {
+				if widths[i] > floor(i) && (best < 0 || widths[i] > widths[best]) {
+					best = i
+				}
+			}
+			if best < 0 {
+				break
+			}
+			widths[best]--
+			total--
 		}
-		if best < 0 {
-			return
-		}
-		widths[best]--
-		total--
 	}
 }

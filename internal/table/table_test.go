@@ -80,10 +80,85 @@ func TestTextTruncatesToWidth(t *testing.T) {
 			t.Errorf("line %d is %d cells, over the width: %q", i, n, line)
 		}
 	}
-	// Too narrow to fit: flexible columns stop at minFlex, nothing breaks.
-	narrow := render(t, Options{Width: 5})
-	if !strings.Contains(narrow, "東京の…") {
-		t.Fatalf("narrow table:\n%s", narrow)
+}
+
+// fits checks that out is one header line and n rows, none wider than limit
+// cells: a line that wraps on a terminal breaks every column below it.
+func fits(t *testing.T, out string, n, limit int) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != n+1 {
+		t.Fatalf("%d lines for %d rows and a header:\n%s", len(lines), n, out)
+	}
+	for i, line := range lines {
+		if w := width.StringWidth(line); w > limit {
+			t.Errorf("width %d: line %d is %d cells: %q", limit, i, w, line)
+		}
+	}
+	return lines
+}
+
+func TestTextFitsEveryWidth(t *testing.T) {
+	for limit := 1; limit <= 45; limit++ {
+		fits(t, render(t, Options{Width: limit}), len(rows), limit)
+	}
+}
+
+func TestTextCutsHeadersBeforeValues(t *testing.T) {
+	// A playlist listing on a narrow terminal: once the title is down to
+	// minFlex, the headers wider than their values give way; the values
+	// stay whole.
+	cols := []Column{
+		{Key: "title", Header: "PLAYLIST", Flex: true},
+		{Key: "smart", Header: "SMART"},
+		{Key: "items", Header: "ITEMS", Right: true},
+		{Key: "versions", Header: "VERSIONS", Right: true},
+	}
+	table := func(limit int) string {
+		var b bytes.Buffer
+		w := New(&b, cols, Options{Width: limit})
+		_ = w.Row("Road Trip 🚗 with a long name", "yes", int64(1200), int64(3))
+		_ = w.Row("東京の夜", nil, int64(7), int64(12))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	got := table(30)
+	want := "" +
+		"PLAYLIST  SMART  ITEMS  VERSI…\n" +
+		"Road Tr…  yes     1200       3\n" +
+		"東京の夜             7      12\n"
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	fits(t, got, 2, 30)
+	// Narrower, every header is down to its values.
+	got = table(24)
+	want = "" +
+		"PLAYLIST  SM…  ITE…  VE…\n" +
+		"Road Tr…  yes  1200    3\n" +
+		"東京の夜          7   12\n"
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	// Narrower still, the title gives more, down to minCut.
+	got = table(20)
+	want = "" +
+		"PLA…  SM…  ITE…  VE…\n" +
+		"Roa…  yes  1200    3\n" +
+		"東…           7   12\n"
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	// Then the lines end at the edge rather than wrap.
+	got = table(12)
+	want = "" +
+		"PL…  SM…  I…\n" +
+		"Ro…  yes  1…\n" +
+		"東…        …\n"
+	if got != want {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
 
