@@ -166,7 +166,7 @@ func (a *app) statsText(st *db.Stats, days int) error {
 		fmt.Fprintln(a.Stdout, "(nothing mirrored yet: run 'plexm8-sync sync')")
 		return nil
 	}
-	width := terminalWidth(a.Stdout)
+	width := a.terminalWidth(a.Stdout)
 	opts := table.Options{Width: width}
 	w := table.New(a.Stdout, []table.Column{
 		{Key: "server", Header: "SERVER", Flex: true},

@@ -36,17 +36,29 @@ func (o outputFlags) format() (table.Format, error) {
 	return table.Text, nil
 }
 
-// newTable starts the output of a list command on stdout. A table is cut to
-// the terminal's width; written to a pipe or a file it is never cut.
+// newTable starts the output of a list command on stdout, fitted to
+// a.terminalWidth.
 func (a *app) newTable(o outputFlags, cols []table.Column) (table.Writer, error) {
 	f, err := o.format()
 	if err != nil {
 		return nil, err
 	}
-	return table.New(a.Stdout, cols, table.Options{Format: f, Width: terminalWidth(a.Stdout)}), nil
+	return table.New(a.Stdout, cols, table.Options{Format: f, Width: a.terminalWidth(a.Stdout)}), nil
 }
 
-// terminalWidth is w's width in cells when it is a terminal, else 0.
+// terminalWidth is the number of cells a table written to w may take:
+// COLUMNS when it is set to a positive number, whatever w is (as ls and ps
+// honour it, so "COLUMNS=100 plexm8-sync playlists | less" is cut as asked);
+// else the terminal's width; else 0, no limit, for a pipe or a file.
+func (a *app) terminalWidth(w io.Writer) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(a.Getenv("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	return terminalWidth(w)
+}
+
+// terminalWidth is w's width in cells when it is a terminal, else 0. It
+// ignores COLUMNS: tables use the app's method of the same name.
 func terminalWidth(w io.Writer) int {
 	if !isTerminal(w) {
 		return 0
