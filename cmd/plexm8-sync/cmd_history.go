@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
+	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
 func historyCommand() *command {
@@ -61,16 +61,13 @@ Examples:
 						fmt.Fprintln(a.Stdout, "(no playlist history yet: run 'plexm8-sync sync')")
 						return nil
 					}
-					tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-					fmt.Fprintln(tw, "SERVER\tRATING KEY\tPLAYLIST\tVERSIONS\tLAST CHANGE\tSTATE")
-					for _, p := range ps {
-						state := "current"
-						if p.Deleted {
-							state = "deleted"
-						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", p.ServerName, p.RatingKey, history.OneLine(p.Title), p.Versions, format.Time(p.LastChange), state)
+					ids := make([]string, len(ps))
+					for i, p := range ps {
+						ids[i] = p.ServerID
 					}
-					return tw.Flush()
+					return a.historyTable(playlistRefColumns(serverHeader(ids)), len(ps), func(i int) []any {
+						return playlistRefRow(ps[i])
+					})
 				}
 				p, err := findPlaylist(ctx, d, args[0], *server)
 				if err != nil {
@@ -87,19 +84,36 @@ Examples:
 					}{p, vs})
 				}
 				fmt.Fprintf(a.Stdout, "%s — %s, rating key %s\n", p.Title, p.ServerName, p.RatingKey)
-				tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "VERSION\tRECORDED\tSTATE\tITEMS\tADDED\tREMOVED\tMOVED\tTITLE")
-				for _, v := range vs {
+				return a.historyTable([]table.Column{
+					{Key: "version", Header: "VERSION", Right: true},
+					{Key: "recorded_at", Header: "RECORDED"},
+					{Key: "state", Header: "STATE"},
+					{Key: "item_count", Header: "ITEMS", Right: true},
+					{Key: "changes", Header: "CHANGES"},
+					{Key: "title", Header: "TITLE", Flex: true},
+				}, len(vs), func(i int) []any {
+					v := vs[i]
 					title := v.Title
 					if v.Smart {
 						title += " (smart)"
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t+%d\t-%d\t~%d\t%s\n", v.Number, format.Time(v.RecordedAt), v.State, v.ItemCount, v.Added, v.Removed, v.Moved, history.OneLine(title))
-				}
-				return tw.Flush()
+					return []any{v.Number, format.Time(v.RecordedAt), v.State, v.ItemCount,
+						fmt.Sprintf("+%d -%d ~%d", v.Added, v.Removed, v.Moved), history.OneLine(title)}
+				})
 			}
 		},
 	}
+}
+
+// historyTable writes n rows as a table fitted to the terminal.
+func (a *app) historyTable(cols []table.Column, n int, row func(i int) []any) error {
+	w := table.New(a.Stdout, cols, table.Options{Width: a.terminalWidth(a.Stdout)})
+	for i := range n {
+		if err := w.Row(row(i)...); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }
 
 func writeJSON(a *app, v any) error {

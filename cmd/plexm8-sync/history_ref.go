@@ -1,24 +1,29 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
+	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
 // What the history commands (history, diff, export, restore) share: naming
 // a playlist and a version of it.
 
 // findPlaylist resolves PLAYLIST (a rating key or a title, ignoring case)
-// among the playlists with history. An ambiguous title is a usage error
-// that lists the candidates.
+// among the playlists with history. A title that names none suggests the
+// titles close to it; an ambiguous one is a usage error that lists the
+// candidates.
 func findPlaylist(ctx context.Context, d *db.DB, ref, server string) (history.Playlist, error) {
 	ps, err := d.FindPlaylists(ctx, ref, server)
 	if err != nil {
@@ -30,18 +35,150 @@ func findPlaylist(ctx context.Context, d *db.DB, ref, server string) (history.Pl
 		if server != "" {
 			where = fmt.Sprintf(" on server %q", server)
 		}
+		all, err := d.HistoryPlaylists(ctx, server)
+		if err != nil {
+			return history.Playlist{}, err
+		}
+		if near := similarTitles(ref, all); len(near) > 0 {
+			return history.Playlist{}, fmt.Errorf("no playlist %q with history%s; did you mean %s? Run 'plexm8-sync history' to list them all", ref, where, near)
+		}
 		return history.Playlist{}, fmt.Errorf("no playlist %q with history%s: run 'plexm8-sync history' to list them (a playlist has history once a sync has seen it)", ref, where)
 	case 1:
 		return ps[0], nil
 	}
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  SERVER\tRATING KEY\tTITLE\tVERSIONS")
+	deleted := 0
 	for _, p := range ps {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\n", p.ServerName, p.RatingKey, p.Title, p.Versions)
+		if p.Deleted {
+			deleted++
+		}
 	}
-	_ = tw.Flush()
-	return history.Playlist{}, usageErrorf("%q names %d playlists; name one by rating key (and --server when keys repeat):\n%s", ref, len(ps), strings.TrimRight(b.String(), "\n"))
+	var states []string
+	if n := len(ps) - deleted; n > 0 {
+		states = append(states, fmt.Sprintf("%d current", n))
+	}
+	if deleted > 0 {
+		states = append(states, fmt.Sprintf("%d deleted on the server", deleted))
+	}
+	var b strings.Builder
+	// Not cut to the terminal: this is an error message, and each row must
+	// keep the rating key that names it.
+	w := table.New(&b, playlistRefColumns("SERVER"), table.Options{})
+	for _, p := range ps {
+		_ = w.Row(playlistRefRow(p)...)
+	}
+	_ = w.Close()
+	list := "  " + strings.ReplaceAll(strings.TrimRight(b.String(), "\n"), "\n", "\n  ")
+	return history.Playlist{}, usageErrorf("%q names %d playlists (%s); name one by rating key (and --server when keys repeat):\n%s",
+		ref, len(ps), strings.Join(states, ", "), list)
+}
+
+// playlistRefColumns are the columns that tell playlists with history
+// apart: the rating key names one, the state says whether it is still on
+// the server.
+func playlistRefColumns(server string) []table.Column {
+	return []table.Column{
+		{Key: "server", Header: server, Flex: true},
+		{Key: "rating_key", Header: "RATING KEY"},
+		{Key: "title", Header: "PLAYLIST", Flex: true},
+		{Key: "versions", Header: "VERSIONS", Right: true},
+		{Key: "last_change", Header: "LAST CHANGE"},
+		{Key: "state", Header: "STATE"},
+	}
+}
+
+func playlistRefRow(p history.Playlist) []any {
+	state := "current"
+	if p.Deleted {
+		state = "deleted"
+	}
+	return []any{p.ServerName, p.RatingKey, history.OneLine(p.Title), p.Versions, format.Time(p.LastChange), state}
+}
+
+// similarTitles lists, quoted for "did you mean", up to three titles close
+// to ref, closest first: the same words without the emoji, punctuation or
+// case ("Road Trip" for "Road Trip 🚗"), ref's words within a longer title
+// ("Road Trip II"), or a title a typo or two away. "" when none is.
+func similarTitles(ref string, ps []history.Playlist) string {
+	type near struct {
+		p     history.Playlist
+		score int
+	}
+	key := titleKey(ref)
+	symbols := strings.ToLower(strings.TrimSpace(ref))
+	var found []near
+	for _, p := range ps {
+		t := titleKey(p.Title)
+		switch {
+		case key == "":
+			// Nothing but symbols, as "🚗": look for them as typed.
+			if symbols != "" && strings.Contains(strings.ToLower(p.Title), symbols) {
+				found = append(found, near{p, 1})
+			}
+		case t == key:
+			found = append(found, near{p, 0})
+		case len([]rune(key)) >= 3 && (strings.Contains(" "+t+" ", " "+key+" ") || strings.Contains(" "+key+" ", " "+t+" ")):
+			found = append(found, near{p, 1})
+		default:
+			a, b := []rune(strings.ReplaceAll(key, " ", "")), []rune(strings.ReplaceAll(t, " ", ""))
+			// Short titles get less slack, or "Mix" would suggest "Jazz".
+			if d := runeDistance(a, b); d <= min(1+min(len(a), len(b))/6, 3) && len(a) > 2 {
+				found = append(found, near{p, 1 + d})
+			}
+		}
+	}
+	// A playlist still on the server first: it is more likely the one meant.
+	slices.SortStableFunc(found, func(a, b near) int {
+		return cmp.Or(a.score-b.score, cmp.Compare(boolInt(a.p.Deleted), boolInt(b.p.Deleted)))
+	})
+	var out []string
+	for _, n := range found[:min(len(found), 3)] {
+		s := strconv.Quote(history.OneLine(n.p.Title))
+		if n.p.Deleted {
+			s += " (deleted)"
+		}
+		out = append(out, s)
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " or " + out[len(out)-1]
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// titleKey is a title's words, lower-cased, without the symbols and
+// punctuation between them: what a person typing it from memory gets right.
+func titleKey(s string) string {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Mn, r)
+	})
+	return strings.Join(words, " ")
+}
+
+// runeDistance is the Levenshtein distance between two rune strings.
+func runeDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // parseWhen reads a TIME: an RFC 3339 time, or a date (YYYY-MM-DD, local
