@@ -23,6 +23,8 @@ a track that is in the playlist twice counts twice.
 --to defaults to the newest version and --from to the one before --to. Each
 takes a version number (see 'plexm8-sync history PLAYLIST'), an RFC 3339 time
 or a date: the version current then (a date means the end of that day).
+When nothing comes before --to (a playlist with one version so far), there
+is nothing to compare: diff says so and exits with 2.
 
 Examples:
   plexm8-sync diff "Road Trip"
@@ -54,7 +56,10 @@ Examples:
 				if err != nil {
 					return err
 				}
-				fromV := max(toV-1, 1)
+				fromV := toV - 1
+				if *from == "" && fromV < 1 {
+					return firstVersionError(p, *to)
+				}
 				if *from != "" {
 					if fromV, err = versionOf(ctx, d, p, *from, "--from"); err != nil {
 						return err
@@ -115,6 +120,17 @@ Examples:
 			}
 		},
 	}
+}
+
+// firstVersionError explains a diff with nothing before --to: the default
+// --from does not exist, which is the caller's to change, like any version
+// that does not exist.
+func firstVersionError(p history.Playlist, to string) error {
+	if p.Latest == 1 {
+		return usageErrorf("playlist %q has only one version so far (recorded %s): nothing to compare yet. A sync records a new version when the playlist changes on the server; run diff again after that",
+			p.Title, format.Time(p.LastChange))
+	}
+	return usageErrorf("--to %s is version 1, the first of playlist %q: nothing came before it. Compare it with a later one, as in --from 1 --to 2", to, p.Title)
 }
 
 func nonNil(c []history.Change) []history.Change {

@@ -375,3 +375,34 @@ func TestRestoreOntoAnotherServer(t *testing.T) {
 }
 
 func ptr64(v int64) *int64 { return &v }
+
+// TestDiffOfOneVersion: with nothing before the version to compare, diff
+// says so and exits 2, as for any version that does not exist, instead of
+// comparing version 1 with itself.
+func TestDiffOfOneVersion(t *testing.T) {
+	f, env := fakeConfig(t, 300)
+	s := f.Owned()
+	mustRun(t, env, "sync")
+	road := playlistByTitle(t, s, "Road Trip 🚗")
+	for _, args := range [][]string{{"diff", "Road Trip 🚗"}, {"diff", road.RatingKey, "--json"}} {
+		r := run(t, env, args...)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, `"Road Trip 🚗" has only one version`) ||
+			!strings.Contains(r.stderr, "run diff again after that") {
+			t.Errorf("%q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	s.MovePlaylistItem(road.RatingKey, 0, 2)
+	mustRun(t, env, "sync")
+	if r := mustRun(t, env, "diff", "Road Trip 🚗"); !strings.Contains(r.stdout, "version 1 (") || !strings.Contains(r.stdout, "1 moved") {
+		t.Errorf("diff after a change:\n%s", r.stdout)
+	}
+	// --to the first version leaves nothing before it...
+	if r := run(t, env, "diff", "Road Trip 🚗", "--to", "1"); r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "--to 1 is version 1, the first") {
+		t.Errorf("diff --to 1: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// ...but a version compared with itself on purpose is no error.
+	if r := mustRun(t, env, "diff", "Road Trip 🚗", "--from", "1", "--to", "1"); !strings.Contains(r.stdout, "0 added, 0 removed, 0 moved") {
+		t.Errorf("diff --from 1 --to 1:\n%s", r.stdout)
+	}
+}
