@@ -52,7 +52,7 @@ Examples:
 				}
 				defer d.Close()
 				return d.UserQuery(ctx, args[0], func(rows *sql.Rows) error {
-					return printRows(a.Stdout, rows, f, terminalWidth(a.Stdout))
+					return printRows(a.Stdout, rows, f, a.terminalWidth(a.Stdout))
 				})
 			}
 		},
