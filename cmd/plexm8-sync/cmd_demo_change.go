@@ -72,10 +72,10 @@ PLEXM8_CONFIG, as its start-up message suggests exporting).
 Examples:
   export PLEXM8_CONFIG=/tmp/plexm8-demo/config.yaml
   plexm8-sync demo change add-track "A New Song"
-  plexm8-sync demo change rename-playlist "Road Trip" "Road Trip 2"
-  plexm8-sync demo change edit-playlist "Road Trip 2" --add "A New Song"
+  plexm8-sync demo change rename-playlist "Everything Long" "Everything Long 2"
+  plexm8-sync demo change edit-playlist "Everything Long 2" --add "A New Song"
   plexm8-sync demo change --dir /tmp/plexm8-demo remove-track "A New Song"
-  plexm8-sync sync && plexm8-sync history "Road Trip 2"`,
+  plexm8-sync sync && plexm8-sync history "Everything Long 2"`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			dir := fs.String("dir", "", "the `directory` of the running 'demo --serve' (default: the directory of --config or $PLEXM8_CONFIG)")
 			album := fs.String("album", "", "add-track: the `ALBUM` (title or rating key) to add it to")
