@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 )
@@ -21,13 +23,25 @@ func demoCommand() *command {
 		help: `Starts a fake plex.tv and Plex Media Server on 127.0.0.1 with a generated music
 library, then walks through what a real installation does: sign in with the PIN
 flow, a first sync, some changes on the "server", an incremental sync, and
-offline queries on the mirror. Nothing leaves this machine.
+offline queries on the mirror. Nothing leaves this machine, and the demo runs on
+its own config: PLEXM8_TOKEN, PLEXM8_CONFIG and PLEXM8_DB are ignored, and your
+real config, credentials and database are never read or touched.
 
---keep leaves the config and database in --dir so you can keep querying them;
---serve only runs the fake server (with a config pointing at it) until Ctrl-C,
-so you can try every command by hand against it. --run shows the daemon
-instead of the manual syncs: 'plexm8-sync run' on a 2-second schedule picks
-up a change made on the fake by itself, then stops cleanly.
+The demo's files (config, credentials, database) go into --dir DIR, or a
+temporary directory. DIR must be new, empty, or one an earlier demo wrote: the
+demo never replaces or removes a file it did not create. When it ends it
+removes what it created (DIR too, if it made it) unless --keep.
+
+--keep leaves the config and database so you can keep querying them. --serve
+only runs the fake server, with a config pointing at it, until Ctrl-C, so you
+can try every command by hand against it; 'plexm8-sync demo change' then edits
+its library (add a track, rename a playlist, ...) to watch the mirror follow.
+--run shows the daemon instead of the manual syncs: 'plexm8-sync run' on a
+2-second schedule picks up a change made on the fake by itself, then stops
+cleanly.
+
+The story is on standard output; the demo logs only warnings and errors
+(--log-level info shows everything).
 
 Examples:
   plexm8-sync demo
@@ -37,7 +51,7 @@ Examples:
 		setup: func(fs *flag.FlagSet) runFunc {
 			tracks := fs.Int("tracks", 5000, "tracks in the fake library (10 to 1000000)")
 			dir := fs.String("dir", "", "directory for the demo's config, state and database (default: a temporary one)")
-			keep := fs.Bool("keep", false, "keep --dir afterwards")
+			keep := fs.Bool("keep", false, "keep the demo's files in --dir afterwards")
 			serve := fs.Bool("serve", false, "only run the fake server until interrupted")
 			daemon := fs.Bool("run", false, "show the daemon: run it on a short schedule and watch a change arrive")
 			seed := fs.Int64("seed", 1, "seed of the generated library")
@@ -51,7 +65,7 @@ Examples:
 				if *serve && *daemon {
 					return usageErrorf("--serve and --run do not go together")
 				}
-				return a.demo(ctx, demoOptions{tracks: *tracks, dir: *dir, keep: *keep || *serve, serve: *serve, seed: *seed, daemon: *daemon})
+				return a.demo(ctx, demoOptions{tracks: *tracks, dir: *dir, keep: *keep, serve: *serve, seed: *seed, daemon: *daemon})
 			}
 		},
 	}
@@ -68,15 +82,29 @@ type demoOptions struct {
 }
 
 func (a *app) demo(ctx context.Context, o demoOptions) error {
-	if o.dir == "" {
-		d, err := os.MkdirTemp("", "plexm8-demo-")
-		if err != nil {
-			return err
-		}
-		o.dir = d
+	// The demo is hermetic: it runs on its own config, and PLEXM8_TOKEN,
+	// PLEXM8_DB or PLEXM8_CONFIG meant for the user's real installation
+	// must neither steer nor break it. userEnv is kept to warn about them.
+	userEnv := a.Getenv
+	a.Getenv = demoGetenv(userEnv)
+	// The story is on standard output; the demo's own log would interleave
+	// with it line by line, so only warnings and errors show unless
+	// --log-level asks for more.
+	if a.logLevel == "" {
+		a.logLevel = "warn"
 	}
+	a.log = nil
+	d, err := prepareDemoDir(o.dir)
+	if err != nil {
+		return err
+	}
+	o.dir = d.path
 	if !o.keep {
-		defer os.RemoveAll(o.dir)
+		defer func() {
+			if err := d.cleanUp(); err != nil {
+				a.Logger().Warn("the demo could not remove its files", "dir", d.path, "err", err)
+			}
+		}()
 	}
 	if o.pollEvery == 0 {
 		o.pollEvery = 200 * time.Millisecond
@@ -105,10 +133,7 @@ plex:
 	if o.daemon {
 		cfg += demoSchedule
 	}
-	if err := os.MkdirAll(o.dir, 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	if err := d.write("config.yaml", []byte(cfg)); err != nil {
 		return err
 	}
 	a.configPath, a.cfg = cfgPath, nil
@@ -117,10 +142,7 @@ plex:
 		return err
 	}
 	if o.serve {
-		fmt.Fprintf(a.Stdout, "Fake Plex is running. Use it from another terminal with:\n\n  export PLEXM8_CONFIG=%s\n  plexm8-sync login\n  plexm8-sync sync\n\nThe fake approves sign-ins itself. Ctrl-C stops it.\n", cfgPath)
-		go autoClaim(ctx, f, o.pollEvery)
-		<-ctx.Done()
-		return nil
+		return a.demoServe(ctx, f, d, o, userEnv)
 	}
 	a.plexOptions = append(a.plexOptions, func(po *plex.Options) { po.RootCAs = f.RootCAs() })
 	client, err := a.newPlexClient(conf)
@@ -134,7 +156,11 @@ plex:
 		return err
 	}
 	if o.daemon {
-		return a.demoDaemon(ctx, f, step)
+		if err := a.demoDaemon(ctx, f, step); err != nil {
+			return err
+		}
+		a.demoNext(o, userEnv, "", step)
+		return nil
 	}
 	step("2. First sync: everything is new")
 	if err := a.syncOnce(ctx, false, nil); err != nil {
@@ -166,13 +192,122 @@ plex:
 	if err := a.dispatch(ctx, []string{"sql", q}); err != nil {
 		return err
 	}
-	if err := a.demoHistory(ctx, f, o.dir, step); err != nil {
+	title, err := a.demoHistory(ctx, f, o, step)
+	if err != nil {
 		return err
 	}
-	if o.keep {
-		fmt.Fprintf(a.Stdout, "\nThe demo's files are in %s. Query them with:\n  plexm8-sync --config %s sql \"SELECT title FROM playlists\"\n", o.dir, cfgPath)
-	}
+	a.demoNext(o, userEnv, title, step)
 	return nil
+}
+
+// demoGetenv hides the user's PLEXM8_* variables from the demo.
+func demoGetenv(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		if strings.HasPrefix(k, "PLEXM8_") {
+			return ""
+		}
+		return getenv(k)
+	}
+}
+
+// demoEnvNote warns, when the user's environment sets variables that
+// would override the demo's config in their shell, how to get rid of them
+// there; "" when none is set.
+func demoEnvNote(getenv func(string) string) string {
+	var set []string
+	for _, k := range []string{config.EnvToken, config.EnvDB} {
+		if getenv(k) != "" {
+			set = append(set, k)
+		}
+	}
+	if len(set) == 0 {
+		return ""
+	}
+	what := map[string]string{
+		config.EnvToken: "a token that would be used instead of the demo's sign-in",
+		config.EnvDB:    "a database that would be used instead of the demo's",
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Note: your environment sets")
+	for i, k := range set {
+		if i > 0 {
+			b.WriteString(" and")
+		}
+		fmt.Fprintf(&b, " %s (%s)", k, what[k])
+	}
+	fmt.Fprintf(&b, ".\nThe demo ignores such variables; the commands you type would not. Run\n\n  unset %s\n\nin that shell first (or start each with 'env -u %s plexm8-sync ...').\n",
+		strings.Join(set, " "), strings.Join(set, " -u "))
+	return b.String()
+}
+
+// demoServe runs the fake until ctx ends, with the control endpoint that
+// 'demo change' uses, and tells how to use both from another terminal.
+func (a *app) demoServe(ctx context.Context, f *plextest.Fake, d *demoDir, o demoOptions, userEnv func(string) string) error {
+	ctl, err := startDemoControl(f, d)
+	if err != nil {
+		return err
+	}
+	defer ctl.Close()
+	pl := "Road Trip"
+	for _, p := range f.Owned().Playlists() {
+		if p.PlaylistType == "audio" && !p.Smart {
+			pl = p.Title
+			break
+		}
+	}
+	cfgPath := filepath.Join(d.path, "config.yaml")
+	fmt.Fprintf(a.Stdout, "Fake Plex is running. Use it from another terminal with:\n\n  export PLEXM8_CONFIG=%s\n  plexm8-sync login\n  plexm8-sync sync\n\n", cfgPath)
+	if note := demoEnvNote(userEnv); note != "" {
+		fmt.Fprintf(a.Stdout, "%s\n", note)
+	}
+	fmt.Fprintf(a.Stdout, `Then change the library on the fake server and sync again to watch the mirror follow:
+
+  plexm8-sync demo change add-track "A New Song"
+  plexm8-sync demo change rename-playlist %[1]q %[2]q
+  plexm8-sync demo change edit-playlist %[2]q --add "A New Song"
+  plexm8-sync sync
+  plexm8-sync history %[2]q
+
+('plexm8-sync demo change --help' lists every change; 'plexm8-sync run' there
+shows the daemon bringing them in by itself.)
+
+The fake approves sign-ins itself. Ctrl-C stops it`, pl, pl+" 2")
+	if o.keep {
+		fmt.Fprintf(a.Stdout, "; the files stay in %s.\n", d.path)
+	} else {
+		fmt.Fprintf(a.Stdout, " and removes the demo's files (--keep keeps them).\n")
+	}
+	go autoClaim(ctx, f, o.pollEvery)
+	<-ctx.Done()
+	return nil
+}
+
+// demoNext ends the tour: what is left behind (only what still exists
+// after the demo exits) and where to go from here.
+func (a *app) demoNext(o demoOptions, userEnv func(string) string, playlist string, step func(string)) {
+	step("What next")
+	w := a.Stdout
+	if o.keep {
+		cfgPath := filepath.Join(o.dir, "config.yaml")
+		fmt.Fprintf(w, "The demo's config and database stay in %s; query them offline with:\n\n", o.dir)
+		fmt.Fprintf(w, "  export PLEXM8_CONFIG=%s\n  plexm8-sync tracks --limit 5\n", cfgPath)
+		if playlist != "" {
+			fmt.Fprintf(w, "  plexm8-sync restore %q --at 1 --dry-run\n", playlist)
+		}
+		fmt.Fprintln(w, "\nThe fake server stopped with the demo: syncing or restoring for real needs 'demo --serve'.")
+		fmt.Fprint(w, demoEnvNote(userEnv))
+	} else {
+		fmt.Fprintln(w, "The demo's files were removed with it; --keep --dir DIR keeps them to query afterwards.")
+	}
+	fmt.Fprint(w, `
+  plexm8-sync demo --serve --dir plexm8-demo   keep the fake server running and try every command
+                                               on it, changing its library with 'demo change'
+  plexm8-sync demo --keep --dir plexm8-demo    keep the config and database of this tour
+`)
+	if !o.daemon {
+		fmt.Fprintln(w, "  plexm8-sync demo --run                       watch the daemon bring a change in by itself")
+	}
+	fmt.Fprintln(w, "  plexm8-sync login                            the real thing: sign in to your Plex account")
 }
 
 // autoClaim approves every PIN the fake hands out, standing in for a user
@@ -191,9 +326,10 @@ func autoClaim(ctx context.Context, f *plextest.Fake, every time.Duration) {
 }
 
 // demoHistory is the playlist history part of the tour: a playlist is
-// edited on the server between two syncs, then history, diff and export
-// show what the database kept.
-func (a *app) demoHistory(ctx context.Context, f *plextest.Fake, dir string, step func(string)) error {
+// edited on the server between two syncs, then history, diff, export and a
+// restore dry run show what the database kept. It returns the playlist's
+// title ("" when the library has no playlist to show).
+func (a *app) demoHistory(ctx context.Context, f *plextest.Fake, o demoOptions, step func(string)) (string, error) {
 	s := f.Owned()
 	var pl plextest.Playlist
 	for _, p := range s.Playlists() {
@@ -203,7 +339,7 @@ func (a *app) demoHistory(ctx context.Context, f *plextest.Fake, dir string, ste
 		}
 	}
 	if pl.RatingKey == "" {
-		return nil
+		return "", nil
 	}
 	step(fmt.Sprintf("6. Playlist history: %q is edited on the server, then synced", pl.Title))
 	items := s.PlaylistItems(pl.RatingKey)
@@ -211,25 +347,46 @@ func (a *app) demoHistory(ctx context.Context, f *plextest.Fake, dir string, ste
 	trs := s.Tracks("1")
 	s.ReplacePlaylistItem(pl.RatingKey, 1, trs[len(trs)/2].RatingKey)
 	if err := a.syncOnce(ctx, false, nil); err != nil {
-		return err
+		return "", err
 	}
 	for _, args := range [][]string{{"history", pl.Title}, {"diff", pl.Title}} {
 		fmt.Fprintf(a.Stdout, "\n$ plexm8-sync %s %q\n", args[0], args[1])
 		if err := a.dispatch(ctx, args); err != nil {
-			return err
+			return "", err
 		}
 	}
-	out := filepath.Join(dir, "playlist.m3u8")
-	fmt.Fprintf(a.Stdout, "\n$ plexm8-sync export %q --at 1 --format m3u8 -o %s\n", pl.Title, out)
-	if err := a.dispatch(ctx, []string{"export", pl.Title, "--at", "1", "--format", "m3u8", "-o", out}); err != nil {
-		return err
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		return err
+	// A file is written only where it outlives the demo; otherwise the
+	// export goes to standard output, of which the start is shown.
+	args := []string{"export", pl.Title, "--at", "1", "--format", "m3u8"}
+	var b []byte
+	if o.keep {
+		out := filepath.Join(o.dir, "playlist.m3u8")
+		fmt.Fprintf(a.Stdout, "\n$ plexm8-sync export %q --at 1 --format m3u8 -o %s\n", pl.Title, out)
+		if err := a.dispatch(ctx, append(args, "-o", out)); err != nil {
+			return "", err
+		}
+		var err error
+		if b, err = os.ReadFile(out); err != nil {
+			return "", err
+		}
+	} else {
+		fmt.Fprintf(a.Stdout, "\n$ plexm8-sync export %q --at 1 --format m3u8 | head -5\n", pl.Title)
+		var buf bytes.Buffer
+		stdout := a.Stdout
+		a.Stdout = &buf
+		err := a.dispatch(ctx, args)
+		a.Stdout = stdout
+		if err != nil {
+			return "", err
+		}
+		b = buf.Bytes()
 	}
 	lines := strings.SplitN(string(b), "\n", 6)
 	fmt.Fprintf(a.Stdout, "%s\n…\n", strings.Join(lines[:min(len(lines), 5)], "\n"))
-	fmt.Fprintf(a.Stdout, "Bring any version back with: plexm8-sync restore %q --at 1 --dry-run\n", pl.Title)
-	return nil
+	fmt.Fprintf(a.Stdout, "\n$ plexm8-sync restore %q --at 1 --dry-run\n", pl.Title)
+	if err := a.dispatch(ctx, []string{"restore", pl.Title, "--at", "1", "--dry-run"}); err != nil {
+		return "", err
+	}
+	fmt.Fprintln(a.Stdout, "Without --dry-run, that creates version 1 on the server again, checked item by item.")
+	return pl.Title, nil
 }

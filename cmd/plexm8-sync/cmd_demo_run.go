@@ -32,7 +32,7 @@ func (a *app) demoDaemon(ctx context.Context, f *plextest.Fake, step func(string
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan error, 1)
-	step("2. The daemon: 'plexm8-sync run' with the sync every 2 seconds (its log lines follow)")
+	step("2. The daemon: 'plexm8-sync run' with the sync every 2 seconds (each job it finishes is shown)")
 	go func() {
 		done <- a.runDaemon(dctx, runOptions{poll: defaultCredentialsPoll, observe: func(job db.JobName, status db.RunStatus, details map[string]any) {
 			select {
@@ -46,6 +46,7 @@ func (a *app) demoDaemon(ctx context.Context, f *plextest.Fake, step func(string
 		for {
 			select {
 			case r := <-runs:
+				a.showDemoRun(r)
 				if r.job == db.JobSync && pred(r) {
 					return nil
 				}
@@ -77,6 +78,16 @@ func (a *app) demoDaemon(ctx context.Context, f *plextest.Fake, step func(string
 	if err := <-done; err != nil {
 		return err
 	}
-	fmt.Fprintln(a.Stdout, "Stopped cleanly. In real use: 'plexm8-sync run' in a terminal, or as a service.")
+	fmt.Fprintln(a.Stdout, "Stopped cleanly. In real use: 'plexm8-sync run' in a terminal, or as a service; it logs each job to standard error.")
 	return nil
+}
+
+// showDemoRun tells of one job the daemon finished, in place of its log
+// line, which the demo keeps quiet so as not to break up the story.
+func (a *app) showDemoRun(r demoRun) {
+	line := fmt.Sprintf("  daemon: %s %s", r.job, r.status)
+	if r.job == db.JobSync {
+		line += fmt.Sprintf(" (added %v, updated %v, removed %v)", r.details["added"], r.details["updated"], r.details["removed"])
+	}
+	fmt.Fprintln(a.Stdout, line)
 }

@@ -8,7 +8,7 @@ import (
 
 func TestDemoRunShowsTheDaemon(t *testing.T) {
 	dir := t.TempDir()
-	r := run(t, nil, "demo", "--run", "--tracks", "60", "--dir", dir, "--keep")
+	r := run(t, nil, "demo", "--run", "--tracks", "60", "--dir", dir, "--keep", "--log-level", "info")
 	if r.code != 0 {
 		t.Fatalf("demo --run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -17,7 +17,12 @@ func TestDemoRunShowsTheDaemon(t *testing.T) {
 			t.Errorf("demo --run output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	// The daemon logged its start-up sync, the scheduled one and its stop.
+	// The story tells of the start-up sync and the scheduled one.
+	if n := strings.Count(r.stdout, "daemon: sync ok"); n < 2 {
+		t.Errorf("%d syncs told, want the start-up one and a scheduled one:\n%s", n, r.stdout)
+	}
+	// Asked for with --log-level info, the daemon's log has its start-up
+	// sync, the scheduled one and its stop.
 	if n := strings.Count(r.stderr, `"job":"sync","status":"ok"`); n < 2 {
 		t.Errorf("%d ok sync lines, want the start-up one and a scheduled one:\n%s", n, r.stderr)
 	}

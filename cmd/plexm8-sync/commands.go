@@ -10,7 +10,7 @@ package main
 func commandGroups() []commandGroup {
 	return []commandGroup{
 		{"Getting started", []*command{
-			demoCommand(), loginCommand(), logoutCommand(), configCheckCommand(), migrateCommand(), versionCommand(),
+			demoCommand(), demoChangeCommand(), loginCommand(), logoutCommand(), configCheckCommand(), migrateCommand(), versionCommand(),
 		}},
 		{"Keeping the mirror", append([]*command{
 			syncCommand(), runCommand(), statusCommand(), healthcheckCommand(),
