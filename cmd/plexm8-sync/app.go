@@ -294,14 +294,23 @@ func lookup(commands map[string]*command, args []string) (*command, []string, er
 		}
 	}
 	sort.Strings(words)
-	best := config.Closest(args[0], words)
-	if best == "" {
+	// Two guesses at most: "stauts" is as near to stats as to status.
+	var guesses []string
+	for range 2 {
+		best := config.Closest(args[0], words)
+		if best == "" {
+			break
+		}
+		words = slices.DeleteFunc(words, func(w string) bool { return w == best })
+		if len(args) > 1 && commands[best+" "+args[1]] != nil {
+			best += " " + args[1]
+		}
+		guesses = append(guesses, "'"+best+"'")
+	}
+	if len(guesses) == 0 {
 		return nil, nil, usageErrorf("unknown command %q", args[0])
 	}
-	if len(args) > 1 && commands[best+" "+args[1]] != nil {
-		best += " " + args[1]
-	}
-	return nil, nil, usageErrorf("unknown command %q (did you mean '%s'?)", args[0], best)
+	return nil, nil, usageErrorf("unknown command %q (did you mean %s?)", args[0], strings.Join(guesses, " or "))
 }
 
 // groupOf returns the verbs of the group a word names ("service": install,
@@ -435,22 +444,22 @@ type exitCode struct {
 type exitCase struct{ command, when string }
 
 var exitCodes = []exitCode{
-	{exitOK, "success (also --help)", "success; also for --help", []exitCase{
+	{exitOK, "success (also --help)", "success; also for `--help`", []exitCase{
 		{"service status", "the service runs"},
 		{"healthcheck", "the daemon's /healthz answered 200"},
 	}},
 	{exitFailed, "failed, or did not do all it was asked (the message says what to do)", "the command failed, or did not do all it was asked; the message says why and what to do next", []exitCase{
 		{"sync", "a server, library or playlist failed (the pass is partial); run it again to finish"},
-		{"restore", "an item was not found on the target or not kept by the server; with --dry-run, when an item would not be found (nothing is sent)"},
+		{"restore", "an item was not found on the target or not kept by the server; with `--dry-run`, when an item would not be found (nothing is sent)"},
 		{"config check", "the config is invalid"},
 		{"service status", "the service is stopped or not installed, or no service manager runs on this machine"},
 		{"healthcheck", "the daemon is not reachable, or answers 503"},
 	}},
-	{exitUsage, "usage error: unknown command or flag, wrong arguments or values", "usage error: an unknown command or flag, a wrong argument or flag value (such as --log-level loud), or an empty or several-statement `sql` query", []exitCase{
-		{"history", "a title that names several playlists (they are listed), or a version that does not exist"},
-		{"diff", "as for history"},
-		{"export", "as for history"},
-		{"restore", "as for history"},
+	{exitUsage, "usage error: unknown command or flag, wrong arguments or values", "usage error: an unknown command or flag, a wrong argument or flag value (such as `--log-level loud`), or an empty or several-statement `sql` query", []exitCase{
+		{"history", "a title that names several playlists (they are listed)"},
+		{"diff", "as for history, or a version (`--from`, `--to`) that does not exist"},
+		{"export", "as for history, or a version (`--at`) that does not exist"},
+		{"restore", "as for history, or a version (`--at`) that does not exist"},
 	}},
 	{exitInterrupted, "interrupted (Ctrl-C)", "interrupted by the user", []exitCase{
 		{"login", "sign-in cancelled with Ctrl-C; nothing was saved"},
