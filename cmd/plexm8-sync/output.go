@@ -181,7 +181,7 @@ func positionals(fs *flag.FlagSet, args []string) ([]string, error) {
 		words = append(words, args[0])
 		rest, ended, err := parseFlags(fs, args[1:])
 		if err != nil {
-			return nil, usageErrorf("%s", flagError(err))
+			return nil, usageErrorf("%s: %s", strings.TrimPrefix(fs.Name(), "plexm8-sync "), flagError(err))
 		}
 		if ended {
 			return append(words, rest...), nil
