@@ -40,7 +40,8 @@ playlist is recreated as a smart playlist from its rules.
 have new rating keys (sync it first, so the database knows its tracks).
 --from-server S says which server's playlist PLAYLIST means, when titles or
 keys repeat across servers. --dry-run prints the match report and sends
-nothing to Plex.
+nothing to Plex; its exit code is the one the restore would have (1 when an
+item would not be found).
 
 Examples:
   plexm8-sync restore "Road Trip" --dry-run
@@ -99,7 +100,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	printPlan(a.Stdout, p, plan)
 	if dry {
 		fmt.Fprintln(a.Stdout, "Dry run: nothing was sent to Plex.")
-		return nil
+		return dryRunShortfall(plan)
 	}
 	cfg, err := a.Config()
 	if err != nil {
@@ -141,6 +142,24 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	}
 	fmt.Fprintln(a.Stdout, "Verified: count and order match the saved version.")
 	return nil
+}
+
+// dryRunShortfall is what a dry run predicts the restore would fail with:
+// the items Apply would report missing, as restore.ErrIncomplete. What only
+// the server can show (items it does not keep) is not known before.
+func dryRunShortfall(plan *restore.Plan) error {
+	if plan.Version.Smart {
+		return nil
+	}
+	un := len(plan.Unmatched())
+	switch {
+	case un == 0 && len(plan.Matches) > 0:
+		return nil
+	case un == len(plan.Matches):
+		return fmt.Errorf("%w: none of the %d saved items was found on %s: nothing would be restored", restore.ErrIncomplete, un, plan.TargetName)
+	}
+	return fmt.Errorf("%w: %d of %d saved items would not be found on %s (listed above); the restore would create the playlist without them and exit with 1",
+		restore.ErrIncomplete, un, len(plan.Matches), plan.TargetName)
 }
 
 func printPlan(w io.Writer, p history.Playlist, plan *restore.Plan) {

@@ -38,7 +38,10 @@ type serviceHost struct {
 	// platform names the service manager kardianos detected, such as
 	// "linux-systemd", "unix-systemv", "darwin-launchd", "windows-service".
 	platform func() string
-	newSvc   func(*service.Config) (serviceControl, error)
+	// manager says why no service manager can be asked here (nil: one
+	// can), such as in a container whose first process is not an init.
+	manager func() error
+	newSvc  func(*service.Config) (serviceControl, error)
 }
 
 var host = serviceHost{
@@ -52,7 +55,30 @@ var host = serviceHost{
 		}
 		return "none"
 	},
-	newSvc: func(c *service.Config) (serviceControl, error) { return service.New(controlOnly{}, c) },
+	manager: linuxManager,
+	newSvc:  func(c *service.Config) (serviceControl, error) { return service.New(controlOnly{}, c) },
+}
+
+// linuxManager tells a Linux machine without a service manager. kardianos
+// falls back to SysV init scripts when it finds no other manager, so that
+// choice is believed only when PID 1 is an init; a container's first
+// process usually is not, and then every verb would fail with "exit status 1".
+func linuxManager() error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	if s := service.ChosenSystem(); s != nil && s.String() != "unix-systemv" {
+		return nil
+	}
+	comm, err := os.ReadFile("/proc/1/comm")
+	pid1 := strings.TrimSpace(string(comm))
+	if err == nil && pid1 == "init" {
+		return nil
+	}
+	if pid1 == "" {
+		pid1 = "unknown"
+	}
+	return fmt.Errorf("systemd is not running (no /run/systemd/system) and the first process (PID 1: %s) is not an init system, as in a container", pid1)
 }
 
 // controlOnly is the program handed to kardianos for the control verbs,
@@ -82,8 +108,8 @@ func serviceCommands() []*command {
 		name, summary, help, example string
 	}{
 		{"install", "install and enable the daemon as a system (or --user) service",
-			serviceIntro + "\n\nThe config file must exist (an empty file means all defaults); install checks\nit before writing anything.",
-			"  sudo plexm8-sync --config /etc/plexm8/config.yaml service install\n  plexm8-sync service install --user"},
+			serviceIntro + "\n\nThe config file must exist (an empty file means all defaults); install checks\nit before writing anything. --dry-run prints the unit (plist, service\ndefinition) and the paths install would write, and writes nothing; it needs no\nroot.",
+			"  sudo plexm8-sync --config /etc/plexm8/config.yaml service install\n  plexm8-sync service install --user\n  plexm8-sync --config /etc/plexm8/config.yaml service install --dry-run"},
 		{"uninstall", "remove the service (the database and credentials stay)",
 			"Stops the service if it runs, then removes the unit (plist, Windows service).\nThe database, backups, config and credentials are left as they are.",
 			"  sudo plexm8-sync service uninstall\n  plexm8-sync service uninstall --user"},
@@ -94,23 +120,31 @@ func serviceCommands() []*command {
 		{"restart", "stop and start the service", "Restarts the service, e.g. after an upgrade of the binary.",
 			"  sudo plexm8-sync service restart"},
 		{"status", "say whether the service is installed and running",
-			"Asks the service manager whether the service runs. Exit code 0 when it runs, 1\notherwise. What the daemon did is in 'plexm8-sync status'.",
+			"Asks the service manager whether the service runs. Exit code 0 when it runs, 1\notherwise (also when no service manager runs on this machine, as in most\ncontainers). What the daemon did is in 'plexm8-sync status'.",
 			"  plexm8-sync service status\n  plexm8-sync service status --user"},
 	}
 	var cmds []*command
 	for _, v := range verbs {
+		args := "[--user]"
+		if v.name == "install" {
+			args = "[--user] [--dry-run]"
+		}
 		cmds = append(cmds, &command{
 			name:    "service " + v.name,
-			args:    "[--user]",
+			args:    args,
 			summary: v.summary,
 			help:    v.help + "\n\nExamples:\n" + v.example,
 			setup: func(fs *flag.FlagSet) runFunc {
 				userSvc := fs.Bool("user", false, "a service of the current user instead of a system service")
+				dry := new(bool)
+				if v.name == "install" {
+					fs.BoolVar(dry, "dry-run", false, "print what install would write, and where; write nothing")
+				}
 				return func(ctx context.Context, a *app, args []string) error {
 					if len(args) > 0 {
 						return usageErrorf("service %s takes no arguments", v.name)
 					}
-					return a.serviceVerb(v.name, *userSvc)
+					return a.serviceVerb(v.name, *userSvc, *dry)
 				}
 			},
 		})
@@ -118,20 +152,32 @@ func serviceCommands() []*command {
 	return cmds
 }
 
-func (a *app) serviceVerb(verb string, userSvc bool) error {
+// serviceVerb does one verb; dry (install only) prints what it would write
+// instead.
+func (a *app) serviceVerb(verb string, userSvc, dry bool) error {
 	p, err := a.planService(verb, userSvc)
 	if err != nil {
 		return err
 	}
-	if verb != "status" {
+	if host.manager != nil && !dry {
+		if err := host.manager(); err != nil {
+			return fmt.Errorf("service %s: no service manager to ask on this machine: %w\nwithout one, run the daemon yourself: %s\n(in a container, as its command: see docs/operations.md, 'Run it in a container')",
+				verb, err, shellJoin([]string{p.exe, "--config", p.cfgPath, "run"}))
+		}
+	}
+	if verb != "status" && !dry {
 		if err := p.needsPrivilege(verb); err != nil {
 			return err
 		}
 	}
 	if verb == "install" {
-		if err := a.checkInstall(p); err != nil {
+		if err := a.checkInstall(p, dry); err != nil {
 			return err
 		}
+	}
+	if dry {
+		a.printInstall(p)
+		return nil
 	}
 	svc, err := host.newSvc(p.kardianosConfig())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/plexm8/plexm8-sync/internal/table"
 )
@@ -17,7 +18,11 @@ func sqlCommand() *command {
 		summary: "run a read-only SQL query on the mirror (offline)",
 		help: `Runs one SQL statement against the mirror and prints the result as aligned
 columns (NULL shown as NULL), or with --json as an array of objects keyed by
-the result's column names, or with --csv as CSV with a header row. It never
+the result's column names, or with --csv as CSV with a header row. The query
+is exactly one statement (a trailing ";" is fine); an empty query, or several
+statements, is refused with exit code 2. A query may begin with a comment
+("-- top artists" and a newline): an argument starting with "-" that holds a
+space is never a flag. Any other query starting with "-" goes after "--". It never
 writes and never blocks a running sync: the connection is read-only, and
 SQLite refuses anything but reading (INSERT, UPDATE, DELETE, ATTACH,
 VACUUM INTO, CREATE, setting a PRAGMA), whatever the statement's wording.
@@ -29,7 +34,8 @@ the current state; tables keep removed rows with removed_at set.
 Examples:
   plexm8-sync sql "SELECT artist_title, count(*) FROM current_tracks GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
   plexm8-sync sql "SELECT position, title, artist_title FROM playlist_tracks WHERE playlist_title = 'Road trip' ORDER BY position"
-  plexm8-sync sql --csv "SELECT * FROM current_albums" > albums.csv`,
+  plexm8-sync sql --csv "SELECT * FROM current_albums" > albums.csv
+  plexm8-sync sql "$(cat top-artists.sql)"`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			var out outputFlags
 			out.define(fs)
@@ -41,6 +47,9 @@ Examples:
 				}
 				if len(args) != 1 {
 					return usageErrorf("sql takes exactly one argument, the query (quote it)")
+				}
+				if err := oneStatement(args[0]); err != nil {
+					return err
 				}
 				f, err := out.format()
 				if err != nil {
@@ -99,4 +108,25 @@ func printRows(w io.Writer, rows *sql.Rows, f table.Format, width int) error {
 		_, err = fmt.Fprintf(w, "(%d rows)\n", n)
 	}
 	return err
+}
+
+// oneStatement refuses a query that is not exactly one statement: SQLite
+// would run every statement and show only the last one's rows.
+func oneStatement(q string) error {
+	switch stmts := sqlStatements(q); len(stmts) {
+	case 0:
+		what := "empty"
+		if strings.TrimSpace(q) != "" {
+			what = "only a comment"
+		}
+		return usageErrorf("the query is %s: give one SQL statement, such as: plexm8-sync sql \"SELECT count(*) FROM current_tracks\"", what)
+	case 1:
+		return nil
+	default:
+		second := []rune(strings.Join(strings.Fields(stmts[1]), " "))
+		if len(second) > 40 {
+			second = append(second[:39], '…')
+		}
+		return usageErrorf("the query holds %d statements, and sql runs exactly one: run each with its own 'plexm8-sync sql' (the second begins %q)", len(stmts), string(second))
+	}
 }

@@ -8,7 +8,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
 
@@ -180,19 +182,72 @@ func serverHeader(ids []string) string {
 // 2" mean what they say, where package flag alone stops at the first word.
 // args is what flag left, so its first word is positional (flag stopped
 // there, or just after "--"); a later "--" ends the flags as it would have
-// before the words.
+// before the words. After a "--" that dispatch already consumed, every
+// argument is a word: "sql -- '--x'" and "tracks -- --limit" search for them.
 func positionals(fs *flag.FlagSet, args []string) ([]string, error) {
+	if flagsEnded(fs) {
+		return args, nil
+	}
 	var words []string
 	for len(args) > 0 {
 		words = append(words, args[0])
-		rest := args[1:]
-		if err := fs.Parse(rest); err != nil {
-			return nil, usageErrorf("%s: %v", strings.TrimPrefix(fs.Name(), "plexm8-sync "), err)
+		rest, ended, err := parseFlags(fs, args[1:])
+		if err != nil {
+			return nil, usageErrorf("%s: %s", strings.TrimPrefix(fs.Name(), "plexm8-sync "), flagError(err))
 		}
-		args = fs.Args()
-		if n := len(rest) - len(args); n > 0 && rest[n-1] == "--" {
-			return append(words, args...), nil
+		if ended {
+			return append(words, rest...), nil
 		}
+		args = rest
 	}
 	return words, nil
+}
+
+// parseFlags is fs.Parse, except that a word starting with "-" whose name
+// holds whitespace is an argument, not a flag, as no flag's name can hold a
+// space: an SQL comment ("-- newest first\nSELECT …") or a search for
+// "- live -". It returns what is left and whether a "--" ended the flags.
+func parseFlags(fs *flag.FlagSet, args []string) (rest []string, ended bool, err error) {
+	err = fs.Parse(args)
+	rest = fs.Args()
+	if err != nil {
+		// flag has consumed the word when it reports an unknown flag, and
+		// not when it reports bad syntax ("--- x").
+		n := len(args) - len(rest)
+		switch {
+		case strings.HasPrefix(err.Error(), "flag provided but not defined") && n > 0 && notAFlag(args[n-1]):
+			return args[n-1:], false, nil
+		case strings.HasPrefix(err.Error(), "bad flag syntax") && len(rest) > 0 && notAFlag(rest[0]):
+			return rest, false, nil
+		}
+		return nil, false, err
+	}
+	n := len(args) - len(rest)
+	return rest, n > 0 && args[n-1] == "--", nil
+}
+
+// notAFlag reports whether a word that starts with "-" cannot be a flag:
+// its name, up to any "=", holds whitespace.
+func notAFlag(word string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(word, "-"), "=")
+	return strings.HasPrefix(word, "-") && strings.ContainsFunc(name, unicode.IsSpace)
+}
+
+// flagError rewords package flag's errors in the CLI's own spelling:
+// "flag provided but not defined: -bogus" names the flag as typed.
+func flagError(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag --" + name
+	}
+	return strings.Replace(msg, "flag needs an argument: -", "flag needs a value: --", 1)
+}
+
+// endedFlags holds the flag sets whose "--" dispatch consumed, so that
+// positionals, which sees only the words after it, treats them all as words.
+var endedFlags sync.Map
+
+func flagsEnded(fs *flag.FlagSet) bool {
+	_, ok := endedFlags.Load(fs)
+	return ok
 }

@@ -523,7 +523,6 @@ func TestSQLRefusesWrites(t *testing.T) {
 		"DROP VIEW current_tracks",
 		"INSERT INTO track_search (track_search) VALUES ('rebuild')",
 		"WITH x AS (SELECT 1) DELETE FROM tracks",
-		"SELECT 1; DELETE FROM tracks",
 		"REINDEX",
 		"ANALYZE",
 	} {
@@ -531,6 +530,10 @@ func TestSQLRefusesWrites(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stderr, "readonly") {
 			t.Errorf("sql %q: exit %d, stdout %q, stderr %q", stmt, r.code, r.stdout, r.stderr)
 		}
+	}
+	// A write behind a read is not run at all: one statement only.
+	if r := run(t, q.env, "sql", "SELECT 1; DELETE FROM tracks"); r.code != 2 || !strings.Contains(r.stderr, "runs exactly one") {
+		t.Errorf("sql with a second statement: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	if after := fileState(t, dir, q.db); after != before {
 		t.Fatalf("the database directory changed:\nbefore %s\nafter  %s", before, after)

@@ -26,6 +26,9 @@ func writeReference(w io.Writer) {
 	var top bytes.Buffer
 	(&app{}).mainUsage(&top)
 	fmt.Fprintf(w, "## plexm8-sync\n\n```text\n%s```\n", top.String())
+	fmt.Fprint(w, "\n## Exit codes\n\nEvery command exits with one of these codes. Where a command gives a code a meaning of\n"+
+		"its own, it is named; a test runs each of these cases.\n\n")
+	writeExitCodes(w)
 	for _, g := range commandGroups() {
 		fmt.Fprintf(w, "\n## %s\n", g.title)
 		for _, c := range g.commands {

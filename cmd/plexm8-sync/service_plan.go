@@ -25,6 +25,9 @@ type svcPlan struct {
 	unit     string // the systemd unit, on Linux
 	scope    string // "system service" or "user service"
 	sudoArgs []string
+	// mkdirs are the directories a user service writes, which install
+	// creates (a sandboxed unit can open only directories that exist).
+	mkdirs []string
 }
 
 func (a *app) planService(verb string, userSvc bool) (*svcPlan, error) {
@@ -124,7 +127,8 @@ func writableDirs(cfg *config.Config) ([]string, error) {
 
 // checkInstall catches what would make an installed service fail at its
 // first start, while the user is still at the terminal.
-func (a *app) checkInstall(p *svcPlan) error {
+// With dry set it creates nothing and warns nothing: printInstall says it.
+func (a *app) checkInstall(p *svcPlan, dry bool) error {
 	if tmp := os.TempDir(); strings.Contains(p.exe, string(filepath.Separator)+"go-build") || strings.HasPrefix(p.exe, tmp+string(filepath.Separator)) {
 		return fmt.Errorf("service install: this plexm8-sync runs from a temporary directory (%s), which will be gone; install the binary first (e.g. 'sudo install -m 0755 plexm8-sync /usr/local/bin/') and run service install with it", p.exe)
 	}
@@ -154,6 +158,10 @@ func (a *app) checkInstall(p *svcPlan) error {
 	if p.user {
 		// The unit's sandbox leaves the home read-only but for these, and
 		// ReadWritePaths= can only open what exists.
+		p.mkdirs = dirs
+		if dry {
+			return nil
+		}
 		for _, d := range dirs {
 			if err := os.MkdirAll(d, 0o700); err != nil {
 				return fmt.Errorf("service install: create the service's directory: %w", err)
@@ -184,10 +192,52 @@ func (a *app) checkInstall(p *svcPlan) error {
 			return fmt.Errorf("service install: the unit runs as user %q, which does not exist here (the .deb and .rpm create it); create it with:\n  sudo useradd --system --user-group --home-dir /var/lib/plexm8 --shell /usr/sbin/nologin %s\nthen run service install again", name, name)
 		}
 	}
-	if pl := host.platform(); pl != "linux-systemd" {
+	if pl := host.platform(); pl != "linux-systemd" && !dry {
 		fmt.Fprintf(a.Stderr, "warning: this machine's service manager is %s, not systemd: the hardened unit does not apply, and a plain %s script is installed instead\n", pl, pl)
 	}
 	return nil
+}
+
+// printInstall says what install would write, and where, for --dry-run.
+// The paths are the service manager's, as kardianos writes them.
+func (a *app) printInstall(p *svcPlan) {
+	w := a.Stdout
+	home := a.Getenv("HOME")
+	if home == "" {
+		home = "~"
+	}
+	run := shellJoin([]string{p.exe, "--config", p.cfgPath, "run"})
+	fmt.Fprintf(w, "Dry run: nothing was written. 'service install%s' would install %s as a %s that runs:\n  %s\n\n",
+		p.userFlag(), serviceName, p.scope, run)
+	switch pl := host.platform(); {
+	case host.goos == "linux" && pl == "linux-systemd":
+		path := "/etc/systemd/system/" + serviceName + ".service"
+		ctl := "systemctl"
+		if p.user {
+			path = filepath.Join(home, ".config", "systemd", "user", serviceName+".service")
+			ctl = "systemctl --user"
+		}
+		for _, d := range p.mkdirs {
+			fmt.Fprintf(w, "It would create the directory %s (mode 0700) for the daemon's files.\n", d)
+		}
+		fmt.Fprintf(w, "It would write %s (mode 0644):\n\n%s\nThen it would run: %s enable %s.service && %s daemon-reload\n", path, p.unit, ctl, serviceName, ctl)
+	case host.goos == "linux":
+		fmt.Fprintf(w, "This machine's service manager is %s, not systemd: the hardened unit does not apply, and install would write that manager's plain script (/etc/init.d/%s for SysV) instead.\n", pl, serviceName)
+	case host.goos == "darwin":
+		path, logs := "/Library/LaunchDaemons/"+serviceName+".plist", "/var/log"
+		if p.user {
+			path, logs = filepath.Join(home, "Library", "LaunchAgents", serviceName+".plist"), home
+		}
+		fmt.Fprintf(w, "It would write the launchd property list %s with:\n", path)
+		fmt.Fprintf(w, "  Label             %s\n  ProgramArguments  %s\n  RunAtLoad         true\n  KeepAlive         true\n", serviceName, run)
+		fmt.Fprintf(w, "  StandardOutPath   %s/%s.out.log\n  StandardErrorPath %s/%s.err.log\n", logs, serviceName, logs, serviceName)
+		fmt.Fprintf(w, "Then it would load it with launchctl.\n")
+	case host.goos == "windows":
+		fmt.Fprintf(w, "It would register the Windows service %s (\"PlexM8 sync\") with the service control manager; no file is written:\n", serviceName)
+		fmt.Fprintf(w, "  command line  %s\n  start type    automatic (delayed, after the network is up)\n  on failure    restart after 10s\n", run)
+	default:
+		fmt.Fprintf(w, "This machine's service manager is %s.\n", pl)
+	}
 }
 
 func (p *svcPlan) explainServiceErr(verb string, err error) error {

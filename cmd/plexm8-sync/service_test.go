@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -197,6 +198,7 @@ func fakeHost(t *testing.T, exe string) (*serviceHost, *fakeService) {
 		executable: func() (string, error) { return exe, nil },
 		lookupUser: func(string) error { return nil },
 		platform:   func() string { return "linux-systemd" },
+		manager:    func() error { return nil },
 		newSvc: func(c *service.Config) (serviceControl, error) {
 			fs.cfg = c
 			return fs, nil
@@ -448,5 +450,96 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// install --dry-run prints what install would write, and where, and writes
+// nothing: no service manager call, no directory, no root needed.
+func TestServiceInstallDryRun(t *testing.T) {
+	cfg, env := installEnv(t, systemState)
+	sysCfg := cfg
+	h, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
+	h.euid = func() int { return 1000 }
+	r := run(t, env, "--config", cfg, "service", "install", "--dry-run")
+	unit, _ := systemdUnit("/usr/local/bin/plexm8-sync", cfg, false, []string{systemState})
+	if r.code != 0 || !strings.Contains(r.stdout, "Dry run: nothing was written") ||
+		!strings.Contains(r.stdout, "It would write /etc/systemd/system/plexm8-sync.service (mode 0644):\n\n"+unit+"\n") ||
+		!strings.Contains(r.stdout, "systemctl enable plexm8-sync.service") || len(fs.calls) != 0 || fs.cfg != nil {
+		t.Errorf("system dry run: exit %d, calls %q\n%s%s", r.code, fs.calls, r.stdout, r.stderr)
+	}
+
+	// A user unit names its path in the home and the directories install
+	// would create, and creates none.
+	cfg, env = installEnv(t, "")
+	_, fs = fakeHost(t, "/usr/local/bin/plexm8-sync")
+	state := filepath.Join(filepath.Dir(cfg), "state")
+	r = run(t, env, "--config", cfg, "service", "install", "--user", "--dry-run")
+	unit, _ = systemdUnit("/usr/local/bin/plexm8-sync", cfg, true, []string{state})
+	if r.code != 0 || !strings.Contains(r.stdout, "It would create the directory "+state+" (mode 0700)") ||
+		!strings.Contains(r.stdout, "It would write "+filepath.Join(env["HOME"], ".config/systemd/user/plexm8-sync.service")+" (mode 0644):\n\n"+unit) ||
+		!strings.Contains(r.stdout, "systemctl --user enable") || len(fs.calls) != 0 {
+		t.Errorf("user dry run: exit %d, calls %q\n%s%s", r.code, fs.calls, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dry run created %s: %v", state, err)
+	}
+
+	for goos, want := range map[string][]string{
+		"darwin":  {"/Library/LaunchDaemons/plexm8-sync.plist", "ProgramArguments  /usr/local/bin/plexm8-sync --config " + cfg + " run", "KeepAlive         true"},
+		"windows": {"register the Windows service plexm8-sync", "start type    automatic"},
+	} {
+		h, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
+		h.goos = goos
+		r := run(t, env, "--config", cfg, "service", "install", "--dry-run")
+		for _, w := range want {
+			if r.code != 0 || !strings.Contains(r.stdout, w) || len(fs.calls) != 0 {
+				t.Errorf("%s: exit %d, lacks %q\n%s%s", goos, r.code, w, r.stdout, r.stderr)
+			}
+		}
+	}
+
+	// The checks still run: a dry run of an install that would fail says why.
+	_, fs = fakeHost(t, "/home/alice/bin/plexm8-sync")
+	if r := run(t, env, "--config", sysCfg, "service", "install", "--dry-run"); r.code != 1 || !strings.Contains(r.stderr, "cannot see /home/alice/bin/plexm8-sync") || len(fs.calls) != 0 {
+		t.Errorf("dry run of a failing install: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// Without a service manager (a container whose PID 1 is no init), the
+// verbs say so and what to do instead, rather than "exit status 1".
+func TestServiceWithoutManager(t *testing.T) {
+	cfg, env := installEnv(t, systemState)
+	for _, verb := range []string{"status", "start", "install"} {
+		h, fs := fakeHost(t, "/usr/local/bin/plexm8-sync")
+		h.platform = func() string { return "unix-systemv" }
+		h.manager = func() error {
+			return errors.New("systemd is not running (no /run/systemd/system) and the first process (PID 1: sh) is not an init system")
+		}
+		fs.err = errors.New("exit status 1")
+		r := run(t, env, "--config", cfg, "service", verb)
+		if r.code != 1 || strings.Contains(r.stderr, "exit status") || !strings.Contains(r.stderr, "service "+verb+": no service manager to ask on this machine: systemd is not running") ||
+			!strings.Contains(r.stderr, "run the daemon yourself: /usr/local/bin/plexm8-sync --config "+cfg+" run") || len(fs.calls) != 0 {
+			t.Errorf("%s: exit %d, calls %q\n%s", verb, r.code, fs.calls, r.stderr)
+		}
+	}
+}
+
+// linuxManager believes the SysV fallback only with an init as PID 1; this
+// is checked against the machine the test runs on.
+func TestLinuxManagerOnThisMachine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	comm, err := os.ReadFile("/proc/1/comm")
+	if err != nil {
+		t.Skip(err)
+	}
+	chosen := service.ChosenSystem().String()
+	err = linuxManager()
+	switch {
+	case chosen != "unix-systemv" && err != nil:
+		t.Errorf("%s was detected, yet linuxManager says: %v", chosen, err)
+	case chosen == "unix-systemv" && (err == nil) != (strings.TrimSpace(string(comm)) == "init"):
+		t.Errorf("SysV fallback with PID 1 %q: linuxManager says %v", comm, err)
 	}
 }

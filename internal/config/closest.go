@@ -1,5 +1,9 @@
 package config
 
+// Closest is closest for the other "did you mean" hints, such as the CLI's
+// for a mistyped command.
+func Closest(s string, candidates []string) string { return closest(s, candidates) }
+
 // closest returns the candidate within a small edit distance of s, for
 // "did you mean" hints, or "" when nothing is close enough to be a typo.
 func closest(s string, candidates []string) string {
@@ -18,8 +22,12 @@ func closest(s string, candidates []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance over bytes; keys are ASCII.
+// editDistance is the Levenshtein distance over bytes (keys are ASCII),
+// with two swapped neighbours counted as one edit: "sycn" is one typo away
+// from "sync", not two.
 func editDistance(a, b string) int {
+	// Rows i-2, i-1 and i of the table.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -33,8 +41,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
