@@ -83,6 +83,10 @@ type app struct {
 	cfg        *config.Config
 	log        *slog.Logger
 	service    bool // running under a service manager
+	// flagsEnded is set while a command runs whose "--" dispatch consumed,
+	// so that positionals, which sees only the words after it, takes every
+	// one of them as a word.
+	flagsEnded bool
 	// plexOptions adjust every Plex client the commands build; the demo
 	// uses it to trust its fake server's certificate.
 	plexOptions []func(*plex.Options)
@@ -232,10 +236,10 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	if err := a.checkLogLevel(); err != nil {
 		return err
 	}
-	if ended {
-		endedFlags.Store(cfs, true)
-		defer endedFlags.Delete(cfs)
-	}
+	// A command run from within another (the demo's tour) must not
+	// inherit the outer one's "--".
+	defer func(outer bool) { a.flagsEnded = outer }(a.flagsEnded)
+	a.flagsEnded = ended
 	if err := run(ctx, a, rest); err != nil {
 		if errors.Is(err, errUsage) {
 			return &inCommand{c.name, synopsis(c), err}

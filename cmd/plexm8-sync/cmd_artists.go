@@ -33,7 +33,7 @@ Examples:
 			limitFlag(fs, &f.Limit, 100, "artists")
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := searchWords(fs, args, &f.Search); err != nil {
+				if err := a.searchWords(fs, args, &f.Search); err != nil {
 					return err
 				}
 				return listRows(ctx, a, out, f.Limit, listing[db.ArtistInfo]{

@@ -83,7 +83,7 @@ Examples:
 			fs.Var(&add, "add", "edit-playlist: a `TRACK` to add at the end (repeatable)")
 			fs.Var(&remove, "remove", "edit-playlist: a `TRACK` whose first entry to remove (repeatable)")
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := positionals(fs, args)
+				args, err := a.positionals(fs, args)
 				if err != nil {
 					return err
 				}

@@ -36,7 +36,7 @@ Examples:
 			server := fs.String("server", "", "the playlist's server (`name` or machine identifier), when titles or keys repeat")
 			asJSON := fs.Bool("json", false, "print JSON")
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := positionals(fs, args)
+				args, err := a.positionals(fs, args)
 				if err != nil {
 					return err
 				}

@@ -48,7 +48,7 @@ Examples:
 			dir := fs.String("dir", "", "with --all: the `directory` to write into")
 			server := fs.String("server", "", "the playlist's server (`name` or machine identifier); with --all, only its playlists")
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := positionals(fs, args)
+				args, err := a.positionals(fs, args)
 				if err != nil {
 					return err
 				}

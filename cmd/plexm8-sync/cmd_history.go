@@ -34,7 +34,7 @@ Examples:
 			server := fs.String("server", "", "only playlists of this server (`name` or machine identifier)")
 			asJSON := fs.Bool("json", false, "print JSON instead of a table")
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := positionals(fs, args)
+				args, err := a.positionals(fs, args)
 				if err != nil {
 					return err
 				}

@@ -56,7 +56,7 @@ Examples:
 			dry := fs.Bool("dry-run", false, "print the match report; send nothing")
 			replace := fs.Bool("replace", false, "delete the playlist being replaced once the new one is verified")
 			return func(ctx context.Context, a *app, args []string) error {
-				args, err := positionals(fs, args)
+				args, err := a.positionals(fs, args)
 				if err != nil {
 					return err
 				}

@@ -41,7 +41,7 @@ Examples:
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
 				// Flags may follow the query too.
-				args, err := positionals(fs, args)
+				args, err := a.positionals(fs, args)
 				if err != nil {
 					return err
 				}

@@ -45,7 +45,7 @@ Examples:
 			limitFlag(fs, &f.Limit, 100, "tracks")
 			out.define(fs)
 			return func(ctx context.Context, a *app, args []string) error {
-				if err := searchWords(fs, args, &f.Search); err != nil {
+				if err := a.searchWords(fs, args, &f.Search); err != nil {
 					return err
 				}
 				return a.listTracks(ctx, f, out)

@@ -13,8 +13,8 @@ import (
 
 // searchWords parses the flags that may follow a list command's words and
 // makes those words the search, which --search may give instead.
-func searchWords(fs *flag.FlagSet, args []string, search *string) error {
-	words, err := positionals(fs, args)
+func (a *app) searchWords(fs *flag.FlagSet, args []string, search *string) error {
+	words, err := a.positionals(fs, args)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -184,8 +183,8 @@ func serverHeader(ids []string) string {
 // there, or just after "--"); a later "--" ends the flags as it would have
 // before the words. After a "--" that dispatch already consumed, every
 // argument is a word: "sql -- '--x'" and "tracks -- --limit" search for them.
-func positionals(fs *flag.FlagSet, args []string) ([]string, error) {
-	if flagsEnded(fs) {
+func (a *app) positionals(fs *flag.FlagSet, args []string) ([]string, error) {
+	if a.flagsEnded {
 		return args, nil
 	}
 	var words []string
@@ -241,13 +240,4 @@ func flagError(err error) string {
 		return "unknown flag --" + name
 	}
 	return strings.Replace(msg, "flag needs an argument: -", "flag needs a value: --", 1)
-}
-
-// endedFlags holds the flag sets whose "--" dispatch consumed, so that
-// positionals, which sees only the words after it, treats them all as words.
-var endedFlags sync.Map
-
-func flagsEnded(fs *flag.FlagSet) bool {
-	_, ok := endedFlags.Load(fs)
-	return ok
 }
