@@ -23,6 +23,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/logging"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
@@ -732,4 +733,36 @@ func TestDefaultScheduleStarvesNoJob(t *testing.T) {
 			t.Logf("skips:\n%s", strings.Join(logs.lines("job skipped"), "\n"))
 		}
 	})
+}
+
+// TestReloadLineShowsTheSchedule: the SIGHUP reload line, through the
+// daemon's own redacting handler, shows every job's schedule; a job named
+// validate_token is not a secret.
+func TestReloadLineShowsTheSchedule(t *testing.T) {
+	d := openDB(t)
+	cfg := testConfig(t)
+	var buf syncBuffer
+	dm, err := New(t.Context(), Options{Config: cfg, DB: d, Logger: logging.New(logging.Options{Format: "json", W: &buf}), Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dm.sched.Stop(time.Second)
+	next := *cfg
+	next.Schedule.ValidateToken = "@every 20m"
+	if err := dm.Reload(&next); err != nil {
+		t.Fatal(err)
+	}
+	lines := buf.lines("configuration reloaded")
+	if len(lines) != 1 {
+		t.Fatalf("reload lines:\n%s", buf.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	for job, spec := range next.Schedule.ByJob() {
+		if got[job] != spec {
+			t.Errorf("reload line: %s=%v, want %q:\n%s", job, got[job], spec, lines[0])
+		}
+	}
 }
