@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	mirror "github.com/plexm8/plexm8-sync/internal/sync"
+	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
 func syncCommand() *command {
@@ -22,12 +22,15 @@ func syncCommand() *command {
 By default the pass is incremental: libraries and playlists whose change
 signals did not move are skipped, and everything else is reconciled completely
 (additions, edits and deletions), so afterwards the mirror equals the server.
+The first sync of a server lists everything, and is reported as a full one.
 --full re-lists everything, which also refreshes per-user fields (play counts,
 ratings, last played). Rows that disappeared from the server are kept with
 removed_at set; nothing is deleted because of a failed or partial listing.
 
-Shows a progress bar per phase on a terminal and log lines otherwise. Exit
-code 1 when any part failed; run it again to finish the job.
+Shows a progress bar per phase on a terminal and log lines otherwise. The
+counts are rows committed: a pass interrupted (Ctrl-C) or failed counts only
+what it committed before it stopped. Exit code 1 when any part failed; run it
+again to finish the job.
 
 Examples:
   plexm8-sync sync
@@ -91,12 +94,17 @@ func (a *app) progress() mirror.Progress {
 
 func printSummary(w io.Writer, r *mirror.Result) {
 	status := "complete"
-	if len(r.Problems) > 0 {
+	switch {
+	case r.Stopped != nil && errors.Is(r.Stopped, context.Canceled):
+		status = "interrupted"
+	case r.Stopped != nil:
+		status = "failed"
+	case len(r.Problems) > 0:
 		status = fmt.Sprintf("partial (%d problems)", len(r.Problems))
 	}
-	kind := "incremental"
-	if r.Full {
-		kind = "full"
+	kind := r.Kind()
+	if r.First {
+		kind = "first " + kind
 	}
 	fmt.Fprintf(w, "%s: %s sync %s in %s; %d requests, %d retries, %d unchanged skipped\n",
 		r.Server, kind, status, r.Duration.Round(time.Millisecond), r.Requests, r.Retries, r.Skipped)
@@ -105,16 +113,23 @@ func printSummary(w io.Writer, r *mirror.Result) {
 	for _, p := range r.Plans {
 		fmt.Fprintf(w, "  section %q: %s (%s)\n", p.Section, p.Action, p.Reason)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tadded\tupdated\tremoved\t")
+	if r.Stopped != nil {
+		fmt.Fprintln(w, "  counts below: what was committed before the pass stopped; the rest was rolled back")
+	}
+	tw := table.New(w, []table.Column{
+		{Key: "kind", Header: "WHAT"},
+		{Key: "added", Header: "ADDED", Right: true},
+		{Key: "updated", Header: "UPDATED", Right: true},
+		{Key: "removed", Header: "REMOVED", Right: true},
+	}, table.Options{Width: terminalWidth(w)})
 	for _, k := range []string{"artists", "albums", "tracks", "playlists", "playlist_items"} {
 		c := r.Counts[k]
 		if c == nil {
 			c = &mirror.Counts{}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", k, c.Added, c.Updated, c.Removed)
+		_ = tw.Row(k, c.Added, c.Updated, c.Removed)
 	}
-	_ = tw.Flush()
+	_ = tw.Close()
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "  problem: %v\n", p)
 	}

@@ -148,7 +148,7 @@ func TestSyncCommand(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("sync: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"Home Server: incremental sync complete", "Friend's Server", "tracks"} {
+	for _, want := range []string{"Home Server: first full sync complete", "Friend's Server", "tracks"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
 		}

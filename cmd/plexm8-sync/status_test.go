@@ -138,7 +138,7 @@ func TestStatusJSON(t *testing.T) {
 			t.Errorf("%s: %+v, want counts %+v", fs.Name(), s, want)
 		}
 		if s.Connection == nil || !strings.HasPrefix(*s.Connection, "http") || s.LastContact == nil ||
-			s.LastSync == nil || s.LastSync.Status != "ok" || s.LastSync.Kind != "incremental" {
+			s.LastSync == nil || s.LastSync.Status != "ok" || s.LastSync.Kind != "full" {
 			t.Errorf("%s: connection %v, last contact %v, last sync %+v", fs.Name(), deref(s.Connection), s.LastContact, s.LastSync)
 		}
 		sum.Sections += s.Counts.Sections

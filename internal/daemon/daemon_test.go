@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/logging"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
@@ -609,5 +611,158 @@ func TestReadableCredentialsWarnOnce(t *testing.T) {
 	e.dm.sched.RunNow(db.JobValidateToken)
 	if n := warnings(); n != 2 {
 		t.Fatalf("%d warnings, want a second one once the file is readable again:\n%s", n, e.logs)
+	}
+}
+
+// statusRuns returns the statuses of job's recorded runs, oldest first; a
+// tick skipped because the job's own run was still going reads "busy".
+func statusRuns(t *testing.T, d *db.DB, job db.JobName) []db.RunStatus {
+	t.Helper()
+	rows, err := d.R().Query(`SELECT CASE WHEN error = 'the previous run was still going' THEN 'busy' ELSE status END
+		FROM job_runs WHERE job = ? ORDER BY id`, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []db.RunStatus
+	for rows.Next() {
+		var s db.RunStatus
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDefaultScheduleStarvesNoJob: a simulated day of the default schedule,
+// where refresh_resources falls due with the sync at every hour and the
+// full sync, backup and maintenance with it at 4:00, 4:30 and 5:00, after a
+// first sync that takes 70 minutes (a large library). Every job's first
+// attempt waits its turn and succeeds, none is skipped twice in a row, and
+// writers never overlap.
+func TestDefaultScheduleStarvesNoJob(t *testing.T) {
+	d := openDB(t)
+	cfg := testConfig(t)
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		dm, logs := newDaemon(t, ctx, cfg, d, nil)
+		var writing, overlaps sync.Map
+		took := map[db.JobName]time.Duration{
+			db.JobValidateToken: time.Second, db.JobRefreshResources: 3 * time.Second, db.JobSync: 2 * time.Minute,
+			db.JobFullSync: 25 * time.Minute, db.JobBackup: time.Minute, db.JobMaintenance: 10 * time.Second,
+		}
+		var syncs atomic.Int32
+		for job, dur := range took {
+			dm.impl[job] = func(ctx context.Context) Outcome {
+				dur := dur
+				if job == db.JobSync && syncs.Add(1) == 1 {
+					dur = 70 * time.Minute
+				}
+				if job != db.JobValidateToken {
+					if other, busy := writing.LoadOrStore("holder", job); busy {
+						overlaps.Store(job, other)
+					}
+					defer writing.Delete("holder")
+				}
+				if err := sleepCtx(ctx, dur); err != nil {
+					return Outcome{Err: err}
+				}
+				return Outcome{}
+			}
+		}
+		done := make(chan error)
+		go func() { done <- dm.Run(ctx) }()
+		time.Sleep(24*time.Hour + time.Minute)
+		synctest.Wait()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		overlaps.Range(func(k, v any) bool {
+			t.Errorf("%v ran while %v was writing", k, v)
+			return true
+		})
+		fams, err := dm.metrics.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		succeeded := map[string]bool{}
+		for _, f := range fams {
+			if f.GetName() != "plexm8_job_last_success_timestamp_seconds" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				succeeded[m.GetLabel()[0].GetValue()] = true
+			}
+		}
+		// Ticks in the day (the sync also runs at start-up, and its first
+		// run spans two ticks; the last attempt may be cut short by the
+		// end of the test); a job may yield one tick in two to the job that
+		// does its work anyway.
+		ticks := map[db.JobName]int{db.JobValidateToken: 96, db.JobRefreshResources: 24, db.JobSync: 49, db.JobFullSync: 1, db.JobBackup: 1, db.JobMaintenance: 1}
+		for job, n := range ticks {
+			if !succeeded[string(job)] {
+				t.Errorf("%s never succeeded: no last-success metric", job)
+			}
+			if job == db.JobBackup {
+				continue // it records itself, and the stand-in here does not
+			}
+			runs := statusRuns(t, d, job)
+			if len(runs) == 0 || runs[0] != db.RunOK {
+				t.Errorf("%s: first attempt not ok: %v", job, runs)
+			}
+			ok, twice := 0, false
+			for i, st := range runs {
+				if st == db.RunOK {
+					ok++
+				}
+				twice = twice || i > 0 && st == db.RunSkipped && runs[i-1] == db.RunSkipped
+			}
+			if twice {
+				t.Errorf("%s skipped twice in a row: %v", job, runs)
+			}
+			if ok < (n+1)/2 || len(runs) < n-1 {
+				t.Errorf("%s: %d ok of %d recorded runs, want at least %d of %d ticks ok: %v", job, ok, len(runs), (n+1)/2, n, runs)
+			}
+		}
+		if t.Failed() {
+			t.Logf("skips:\n%s", strings.Join(logs.lines("job skipped"), "\n"))
+		}
+	})
+}
+
+// TestReloadLineShowsTheSchedule: the SIGHUP reload line, through the
+// daemon's own redacting handler, shows every job's schedule; a job named
+// validate_token is not a secret.
+func TestReloadLineShowsTheSchedule(t *testing.T) {
+	d := openDB(t)
+	cfg := testConfig(t)
+	var buf syncBuffer
+	dm, err := New(t.Context(), Options{Config: cfg, DB: d, Logger: logging.New(logging.Options{Format: "json", W: &buf}), Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dm.sched.Stop(time.Second)
+	next := *cfg
+	next.Schedule.ValidateToken = "@every 20m"
+	if err := dm.Reload(&next); err != nil {
+		t.Fatal(err)
+	}
+	lines := buf.lines("configuration reloaded")
+	if len(lines) != 1 {
+		t.Fatalf("reload lines:\n%s", buf.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	for job, spec := range next.Schedule.ByJob() {
+		if got[job] != spec {
+			t.Errorf("reload line: %s=%v, want %q:\n%s", job, got[job], spec, lines[0])
+		}
 	}
 }

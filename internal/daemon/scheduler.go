@@ -43,9 +43,11 @@ type Job struct {
 	Spec string
 	// Writes makes the run hold the writer slot: no two such runs overlap.
 	Writes bool
-	// YieldTo lists jobs that, when they hold the writer slot, make this
-	// run skip instead of waiting (an incremental sync while a full one
-	// runs would only repeat its work).
+	// YieldTo lists jobs whose run, when it holds the writer slot, makes
+	// this run skip instead of waiting: an incremental sync after a full
+	// one would only repeat its work, and a sync refreshes the servers as
+	// refresh_resources does. A job yields only after its previous attempt
+	// ran and once it has succeeded at all, so yielding never starves it.
 	YieldTo []db.JobName
 	// RecordsItself marks a job that writes its own job_runs row (the
 	// backup, through backup.Run, which the command line shares): the
@@ -83,6 +85,11 @@ type scheduled struct {
 	Job
 	wrapped cron.Job
 	entry   cron.EntryID
+	sched   cron.Schedule // nil when unscheduled
+	// ranLast says the job's previous attempt got the writer slot; a job
+	// that skipped its last attempt does not yield again. Guarded by
+	// Scheduler.mu.
+	ranLast bool
 	// runs counts runs that got past SkipIfStillRunning.
 	runs atomic.Int64
 }
@@ -182,7 +189,7 @@ func (s *Scheduler) scheduleLocked(sj *scheduled, spec string) error {
 		s.cron.Remove(sj.entry)
 		sj.entry = 0
 	}
-	sj.Spec = spec
+	sj.Spec, sj.sched = spec, nil
 	if spec == "" {
 		return nil
 	}
@@ -190,6 +197,7 @@ func (s *Scheduler) scheduleLocked(sj *scheduled, spec string) error {
 	if err != nil {
 		return fmt.Errorf("schedule of %s: bad cron spec %q: %w", sj.Name, spec, err)
 	}
+	sj.sched = sched
 	sj.entry = s.cron.Schedule(sched, sj.wrapped)
 	return nil
 }
@@ -309,15 +317,25 @@ func (s *Scheduler) execute(sj *scheduled) {
 	defer cancel()
 	log := s.log.With("job", sj.Name)
 	if sj.Writes {
-		holder, err := s.writer.acquire(ctx, sj.Name, sj.YieldTo)
+		limit := s.writerWait(sj)
+		holder, waited, err := s.writer.acquire(ctx, sj.Name, func(holder db.JobName) bool { return s.mayYield(sj, holder) }, limit)
 		if err != nil {
 			return // shut down while waiting; nothing was started
 		}
+		s.mu.Lock()
+		sj.ranLast = holder == ""
+		s.mu.Unlock()
 		if holder != "" {
-			log.Info("job skipped: another job is writing", "writer", holder)
+			reason := string(holder) + " was running"
+			if waited {
+				reason = fmt.Sprintf("waited %s for %s to finish writing", limit, holder)
+				log.Warn("job skipped: another job wrote for longer than this one can wait", "writer", holder, "waited", limit.String())
+			} else {
+				log.Info("job skipped: another job is writing", "writer", holder)
+			}
 			now := s.now().Unix()
 			if err := s.db.RecordJob(ctx, db.JobRun{Job: sj.Name, StartedAt: now, FinishedAt: now, Status: db.RunSkipped,
-				Error: string(holder) + " was running"}); err != nil && ctx.Err() == nil {
+				Error: reason}); err != nil && ctx.Err() == nil {
 				log.Warn("could not record a skipped run", "err", err)
 			}
 			s.metrics.observeRun(sj.Name, db.RunSkipped, 0)
@@ -454,40 +472,88 @@ func (s *Scheduler) saveSchedule() {
 	}
 }
 
+// MaxWriterWait bounds how long any run waits for the writer slot, so a
+// writer that hangs costs a daily job one skipped day at most, not all of
+// them.
+const MaxWriterWait = 6 * time.Hour
+
+// writerWait is how long a run of sj waits for the writer slot: half its
+// interval, so that it gives up before its next tick and that tick starts
+// a wait of its own rather than being skipped as still running.
+func (s *Scheduler) writerWait(sj *scheduled) time.Duration {
+	s.mu.Lock()
+	sched := sj.sched
+	s.mu.Unlock()
+	if sched == nil {
+		return MaxWriterWait
+	}
+	next := sched.Next(s.now())
+	interval := sched.Next(next).Sub(next)
+	if interval <= 0 {
+		return MaxWriterWait
+	}
+	return min(interval/2, MaxWriterWait)
+}
+
+// mayYield says whether a run of sj skips, rather than waits, while holder
+// writes. A job that has never succeeded, or skipped its previous attempt,
+// waits: a yield saves repeated work, and must never cost the job every run
+// (refresh_resources falls due with the sync at every hour of the default
+// schedule).
+func (s *Scheduler) mayYield(sj *scheduled, holder db.JobName) bool {
+	if !slices.Contains(sj.YieldTo, holder) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sj.ranLast && !s.last[sj.Name].LastSuccess.IsZero()
+}
+
 // writerSlot lets one writing job run at a time. Waiting is in acquire's
 // caller goroutine, so SkipIfStillRunning still sees a waiting run as
-// running and skips its next tick.
+// running and skips its next tick: a job never queues more than one run.
 type writerSlot struct {
 	sem    chan struct{}
 	mu     sync.Mutex
 	holder db.JobName
 }
 
-// acquire takes the slot for job, waiting while another job holds it. It
-// returns the holder's name, without taking the slot, when that holder is
-// one job yields to.
-func (w *writerSlot) acquire(ctx context.Context, job db.JobName, yieldTo []db.JobName) (db.JobName, error) {
+// acquire takes the slot for job. While another job holds it, acquire
+// returns that holder at once, without the slot, when yield(holder) says
+// so; otherwise it waits up to limit, and returns the holder at the time
+// with waited set if the slot did not come free. A cancelled ctx ends the
+// wait with ctx's error.
+func (w *writerSlot) acquire(ctx context.Context, job db.JobName, yield func(holder db.JobName) bool, limit time.Duration) (holder db.JobName, waited bool, err error) {
 	w.mu.Lock()
 	select {
 	case w.sem <- struct{}{}:
 		w.holder = job
 		w.mu.Unlock()
-		return "", nil
+		return "", false, nil
 	default:
 	}
-	holder := w.holder
+	holder = w.holder
 	w.mu.Unlock()
-	if slices.Contains(yieldTo, holder) {
-		return holder, nil
+	if yield(holder) {
+		return holder, false, nil
 	}
+	t := time.NewTimer(limit)
+	defer t.Stop()
 	select {
 	case w.sem <- struct{}{}:
 		w.mu.Lock()
 		w.holder = job
 		w.mu.Unlock()
-		return "", nil
+		return "", false, nil
+	case <-t.C:
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.holder != "" {
+			holder = w.holder
+		}
+		return holder, true, nil
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", false, ctx.Err()
 	}
 }
 

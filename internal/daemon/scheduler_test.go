@@ -3,8 +3,10 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -348,4 +350,111 @@ func TestSetScheduleChecksEverySpecFirst(t *testing.T) {
 		t.Errorf("schedule state = %+v, %v", sched, err)
 	}
 	s.Stop(time.Second)
+}
+
+// TestYieldingNeverStarves: a job yields to the one that does its work
+// anyway, but never twice in a row: after a yield it waits its turn.
+func TestYieldingNeverStarves(t *testing.T) {
+	d := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, logs := newTestScheduler(t, t.Context(), d)
+		took := func(d time.Duration) JobFunc {
+			return func(ctx context.Context) Outcome {
+				if err := sleepCtx(ctx, d); err != nil {
+					return Outcome{Err: err}
+				}
+				return Outcome{}
+			}
+		}
+		for _, j := range []Job{
+			{Name: db.JobSync, Spec: "@every 1h", Writes: true, YieldTo: []db.JobName{db.JobFullSync}, Run: took(time.Minute)},
+			{Name: db.JobFullSync, Writes: true, Run: took(20 * time.Minute)},
+		} {
+			if err := s.Add(j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Start()
+		s.RunNow(db.JobSync) // t=1m: ok
+		time.Sleep(49 * time.Minute)
+		s.Trigger(db.JobFullSync) // 50m to 70m: the 1h tick yields
+		time.Sleep(time.Hour)
+		s.Trigger(db.JobFullSync) // 110m to 130m: the 2h tick waits for it
+		time.Sleep(25 * time.Minute)
+		synctest.Wait()
+		s.Stop(time.Minute)
+		var got []string
+		rows, err := d.R().Query(`SELECT status, started_at FROM job_runs WHERE job = 'sync' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		t0 := time.Now().Add(-135 * time.Minute).Unix()
+		for rows.Next() {
+			var st string
+			var at int64
+			if err := rows.Scan(&st, &at); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s@%dm", st, (at-t0)/60))
+		}
+		want := []string{"ok@0m", "skipped@60m", "ok@130m"}
+		if !slices.Equal(got, want) {
+			t.Errorf("sync runs = %v, want %v:\n%s", got, want, logs)
+		}
+	})
+}
+
+// TestWriterWaitIsBounded: behind a writer that never ends, a run waits half
+// its interval, then is skipped with a line and a record saying why; the
+// next tick waits afresh (no run is queued behind another), and shutdown
+// ends a wait at once.
+func TestWriterWaitIsBounded(t *testing.T) {
+	d := openDB(t)
+	synctest.Test(t, func(t *testing.T) {
+		s, logs := newTestScheduler(t, t.Context(), d)
+		var runs atomic.Int32
+		for _, j := range []Job{
+			{Name: "hog", Writes: true, Run: func(ctx context.Context) Outcome {
+				<-ctx.Done()
+				return Outcome{Err: ctx.Err()}
+			}},
+			{Name: "refresh", Spec: "@every 1h", Writes: true, Run: func(context.Context) Outcome {
+				runs.Add(1)
+				return Outcome{}
+			}},
+		} {
+			if err := s.Add(j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Start()
+		s.Trigger("hog")
+		time.Sleep(3*time.Hour + time.Minute) // ticks at 1h, 2h, 3h
+		synctest.Wait()
+		start := time.Now()
+		if !s.Stop(ShutdownTimeout) {
+			t.Fatal("Stop timed out with a run waiting for the writer")
+		}
+		if time.Since(start) != 0 {
+			t.Errorf("stop took %v with a run waiting for the writer", time.Since(start))
+		}
+		if n := runs.Load(); n != 0 {
+			t.Errorf("refresh ran %d times while hog wrote", n)
+		}
+		// 1h and 2h gave up half an hour later; 3h was waiting at Stop.
+		if c := runCounts(t, d, "refresh"); c[db.RunSkipped] != 2 || len(c) != 1 {
+			t.Errorf("refresh job_runs = %v, want 2 skipped", c)
+		}
+		var msg string
+		if err := d.R().QueryRow(`SELECT error FROM job_runs WHERE job = 'refresh' LIMIT 1`).Scan(&msg); err != nil || msg != "waited 30m0s for hog to finish writing" {
+			t.Errorf("skipped run error = %q, %v", msg, err)
+		}
+		if n := len(logs.lines("level=WARN", "job skipped", "job=refresh", "writer=hog", "waited=30m0s")); n != 2 {
+			t.Errorf("%d lines for the runs that waited in vain, want 2:\n%s", n, logs)
+		}
+		if n := len(logs.lines("previous run is still going", "job=refresh")); n != 0 {
+			t.Errorf("a tick found the previous one still waiting:\n%s", logs)
+		}
+	})
 }

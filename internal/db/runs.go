@@ -30,6 +30,18 @@ func (db *DB) StartRun(ctx context.Context, kind, serverID string, now int64) (i
 	return res.LastInsertId()
 }
 
+// Synced reports whether a pass over the server ever ran its course (ok or
+// partial): the first that does lists every section whole.
+func (db *DB) Synced(ctx context.Context, serverID string) (bool, error) {
+	var ok bool
+	err := db.W().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sync_runs WHERE server_id = ? AND status IN (?, ?))`,
+		serverID, RunOK, RunPartial).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("read past runs of server %s: %w", serverID, err)
+	}
+	return ok, nil
+}
+
 // FinishRun records how a run ended.
 func (db *DB) FinishRun(ctx context.Context, r Run) error {
 	var errText any

@@ -39,8 +39,20 @@ func normKey(k string) string {
 	}, strings.ToLower(k))
 }
 
+// namesNotSecrets are keys that end like a credential's name but name
+// something else, listed one by one so the suffix rule stays as wide as it
+// is: a job and its schedule (the reload line logs validate_token's cron
+// spec). Their values are still scrubbed like any string, and a
+// secret.Value there still renders redacted.
+var namesNotSecrets = map[string]bool{
+	"validatetoken": true,
+}
+
 func sensitiveKey(k string) bool {
 	n := normKey(k)
+	if namesNotSecrets[n] {
+		return false
+	}
 	if sensitiveKeys[n] {
 		return true
 	}

@@ -233,9 +233,31 @@ func TestSensitiveKeys(t *testing.T) {
 			t.Errorf("%q should be sensitive", k)
 		}
 	}
-	for _, k := range []string{"url", "server", "token_file", "tokens_seen", "err", "msg"} {
+	for _, k := range []string{"url", "server", "token_file", "tokens_seen", "err", "msg", "validate_token"} {
 		if sensitiveKey(k) {
 			t.Errorf("%q should not be sensitive", k)
 		}
+	}
+	// Only that job's name is let through: any other key ending in token is
+	// still redacted, whatever comes before it.
+	for _, k := range []string{"validated_token", "invalidate_token", "revalidate_token", "validate_plex_token"} {
+		if !sensitiveKey(k) {
+			t.Errorf("%q should be sensitive", k)
+		}
+	}
+}
+
+// A key that names the token-checking job logs its schedule, but a token in
+// its value is still scrubbed, and a secret.Value there still redacted.
+func TestJobNamedLikeACredential(t *testing.T) {
+	if got := ReplaceAttr(nil, slog.String("validate_token", "@every 15m")); got.Value.String() != "@every 15m" {
+		t.Errorf("validate_token's schedule logged as %q", got.Value)
+	}
+	leak := "https://plex.tv/api/v2/user?X-Plex-Token=abcdEFGH1234ijklMNOP"
+	if got := ReplaceAttr(nil, slog.String("validate_token", leak)); strings.Contains(got.Value.String(), "abcdEFGH1234ijklMNOP") {
+		t.Errorf("a token in validate_token's value was logged: %q", got.Value)
+	}
+	if got := ReplaceAttr(nil, slog.Any("validate_token", secret.New("abcdEFGH1234ijklMNOP"))); strings.Contains(got.Value.Resolve().String(), "abcd") {
+		t.Errorf("a secret.Value under validate_token was logged: %q", got.Value)
 	}
 }

@@ -97,6 +97,10 @@ func (l *listing) rows(p plex.Page) ([]db.Row, error) {
 type writer struct {
 	l  *listing
 	tx *db.Tx
+	// pending counts the open batch's changes, which reach the listing's
+	// counts only once committed: a batch rolled back (a cancelled pass)
+	// changed nothing, and a run must not report that it did.
+	pending Counts
 }
 
 func (w *writer) write(ctx context.Context, rows []db.Row) error {
@@ -120,7 +124,7 @@ func (w *writer) write(ctx context.Context, rows []db.Row) error {
 			return err
 		}
 		for _, ch := range changes {
-			l.counts.add(ch)
+			w.pending.add(ch)
 		}
 		l.s.o.Progress.Add(n)
 		rows = rows[n:]
@@ -139,11 +143,17 @@ func (w *writer) commit() error {
 	}
 	err := w.tx.Commit()
 	w.tx = nil
+	if err == nil {
+		w.l.counts.Added += w.pending.Added
+		w.l.counts.Updated += w.pending.Updated
+	}
+	w.pending = Counts{}
 	return err
 }
 
 func (w *writer) abort() {
 	if w.tx != nil {
 		w.tx.Rollback()
+		w.tx, w.pending = nil, Counts{}
 	}
 }

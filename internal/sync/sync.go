@@ -90,9 +90,12 @@ func (c *Counts) add(ch db.Change) {
 
 // Result is the outcome of one server's pass.
 type Result struct {
-	RunID             int64
-	ServerID, Server  string
-	Full              bool
+	RunID            int64
+	ServerID, Server string
+	// Full is a pass that re-lists everything: asked for (--full, the
+	// full_sync job) or the first pass over a server, which has nothing
+	// to compare with. First marks the latter.
+	Full, First       bool
 	Counts            map[string]*Counts // by table name
 	Skipped           int                // sections and playlists skipped as unchanged
 	Requests, Retries int64
@@ -103,6 +106,10 @@ type Result struct {
 	Paused      time.Duration
 	Duration    time.Duration
 	Problems    []error // parts that failed; the run is partial
+	// Stopped is what ended the pass before it ran its course (a
+	// cancelled context, a lost server); nil when it did. Counts hold
+	// only what was committed either way.
+	Stopped error
 	// Plans says, per music section, whether the pass skipped it, ran a
 	// delta or listed it completely, and why.
 	Plans []Plan
@@ -130,6 +137,15 @@ func newResult(id, name string, full bool) *Result {
 		r.Counts[t] = &Counts{}
 	}
 	return r
+}
+
+// Kind is the pass's kind as sync_runs records it: full (asked for, or the
+// first pass over the server) or incremental.
+func (r *Result) Kind() string {
+	if r.Full {
+		return "full"
+	}
+	return "incremental"
 }
 
 // Err joins the problems, nil when the pass was complete.
@@ -182,11 +198,13 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 	start := s.o.Now()
 	before := s.client.Stats()
 	r := newResult(res0.ClientIdentifier, res0.Name, full)
-	kind := "incremental"
-	if full {
-		kind = "full"
+	synced, err := s.db.Synced(ctx, r.ServerID)
+	if err != nil {
+		return r, err
 	}
-	runID, err := s.db.StartRun(ctx, kind, r.ServerID, start.Unix())
+	r.First = !synced
+	r.Full = full || r.First
+	runID, err := s.db.StartRun(ctx, r.Kind(), r.ServerID, start.Unix())
 	if err != nil {
 		return r, err
 	}
@@ -208,6 +226,7 @@ func (s *Syncer) Server(ctx context.Context, srv *plex.Server, full bool) (*Resu
 		run.Counts = string(b)
 	}
 	var outErr error
+	r.Stopped = fatal
 	switch {
 	case fatal != nil:
 		run.Status, run.Error = db.RunFailed, fatal.Error()
@@ -450,20 +469,28 @@ func (s *Syncer) reconcile(ctx context.Context, srv *plex.Server, sec plex.Secti
 		return err
 	}
 	defer tx.Rollback()
+	removed := make([]int, len(sectionKinds))
 	if track {
 		now := s.o.Now().Unix()
-		for _, k := range sectionKinds {
+		for i, k := range sectionKinds {
 			n, err := tx.MarkUnseenRemoved(ctx, k.kind, serverID, key, now)
 			if err != nil {
 				return err
 			}
-			r.counts(k.kind).Removed += n
+			removed[i] = n
 		}
 	}
 	if err := tx.SetState(ctx, serverID, scope, sig.stored(), s.o.Now().Unix()); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// Counted once committed: a rolled-back mark removed nothing.
+	for i, k := range sectionKinds {
+		r.counts(k.kind).Removed += removed[i]
+	}
+	return nil
 }
 
 // unchangedSince fails with ErrInconsistent when the section's change stamps
