@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/plexm8/plexm8-sync/internal/account"
+	"github.com/plexm8/plexm8-sync/internal/config"
+	"github.com/plexm8/plexm8-sync/internal/secret"
 )
 
 func configCheckCommand() *command {
@@ -25,7 +30,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			out, err := cfg.Render()
+			out, err := cfg.RenderWithToken(tokenSource(cfg))
 			if err != nil {
 				return err
 			}
@@ -37,4 +42,24 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// tokenSource says where the token every command uses comes from, without
+// showing it: PLEXM8_TOKEN wins over the credentials file 'login' writes.
+func tokenSource(cfg *config.Config) string {
+	if !cfg.Token.IsZero() {
+		return fmt.Sprintf("%v (from %s)", cfg.Token, config.EnvToken)
+	}
+	c, err := account.Load(cfg.StateDir)
+	switch {
+	case errors.Is(err, account.ErrNotSignedIn):
+		return "(not set: run 'plexm8-sync login' or set " + config.EnvToken + ")"
+	case err != nil:
+		return "(unusable: " + err.Error() + ")"
+	}
+	s := fmt.Sprintf("%v (from the credentials file %s", secret.Redacted, account.Path(cfg.StateDir))
+	if c.Username != "" {
+		s += ", account " + c.Username
+	}
+	return s + ")"
 }

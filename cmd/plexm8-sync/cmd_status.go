@@ -3,18 +3,23 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/status"
+	"github.com/plexm8/plexm8-sync/internal/table"
 )
 
 func statusCommand() *command {
@@ -24,15 +29,19 @@ func statusCommand() *command {
 		summary: "show the token, servers, jobs, mirror and backups (offline)",
 		help: `Prints, from the local database and the stored credentials only (no network):
 
-  - the token: ok, rejected by plex.tv since when, or never signed in;
-  - the daemon that last ran, and each job's last run (start, duration,
-    result, counts) and next run;
+  - the token in use now, and where it comes from (the credentials file
+    'login' writes, or PLEXM8_TOKEN): ok, rejected by plex.tv since when,
+    not checked yet, signed out, or never signed in;
+  - whether the daemon runs, and each job's last run (start, duration,
+    result, counts) and, while the daemon runs, its next run;
   - each server with the connection the last sync used, when a sync last
     talked to it, and what is mirrored from it;
   - the database's size and the last good backup.
 
 It works while the daemon runs and while Plex is unreachable. The token state
-is what the daemon last saw: 'status' itself never asks plex.tv.
+is what the daemon last saw of the token in use now: 'status' itself never
+asks plex.tv. Before the first sync there is no database yet; 'status' says
+so and does not create one.
 
 --json prints the same as one JSON object whose shape is documented in
 docs/operations.md ("status --json") and only ever grows: fields are added, never
@@ -51,12 +60,7 @@ Examples:
 				if err != nil {
 					return err
 				}
-				d, err := a.openDB(ctx, true)
-				if err != nil {
-					return err
-				}
-				defer d.Close()
-				rep, err := status.Build(ctx, d, cfg, a.Now())
+				rep, err := a.statusReport(ctx, cfg)
 				if err != nil {
 					return err
 				}
@@ -65,27 +69,63 @@ Examples:
 					enc.SetIndent("", "  ")
 					return enc.Encode(rep)
 				}
-				printStatus(a.Stdout, rep)
-				return nil
+				return printStatus(a.Stdout, rep, terminalWidth(a.Stdout))
 			}
 		},
 	}
 }
 
-// printStatus is the human form of the report.
-func printStatus(w io.Writer, r *status.Report) {
+// statusReport builds the report; before the first sync there is no
+// database, which is news to report, not an error.
+func (a *app) statusReport(ctx context.Context, cfg *config.Config) (*status.Report, error) {
+	if cfg.Database.Path != "" {
+		path, err := filepath.Abs(cfg.Database.Path)
+		if err != nil {
+			return nil, fmt.Errorf("database path %q: %w", cfg.Database.Path, err)
+		}
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return status.BuildWithoutDatabase(cfg, path, a.Now()), nil
+		}
+	}
+	d, err := a.openDB(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return status.Build(ctx, d, cfg, a.Now())
+}
+
+// printStatus is the human form of the report; width is the terminal's (0:
+// not a terminal).
+func printStatus(w io.Writer, r *status.Report, width int) error {
 	now := r.GeneratedAt
 	fmt.Fprintf(w, "Token:      %s\n", tokenLine(r, now))
-	if r.Daemon != nil {
-		d := r.Daemon
-		// This is the daemon's own record: it stays after the daemon exits.
-		fmt.Fprintf(w, "Daemon:     pid %d, version %s, last started %s", d.PID, d.Version, when(d.StartedAt, now))
+	running := r.Daemon != nil && r.Daemon.Running
+	switch d := r.Daemon; {
+	case d == nil:
+		fmt.Fprintln(w, "Daemon:     never ran on this database (start it with 'plexm8-sync run' or 'plexm8-sync service install')")
+	case d.Running:
+		fmt.Fprintf(w, "Daemon:     running, pid %d, version %s, started %s", d.PID, d.Version, when(d.StartedAt, now))
 		if d.HTTP != "" {
 			fmt.Fprintf(w, ", http on %s", d.HTTP)
 		}
 		fmt.Fprintln(w)
-	} else {
-		fmt.Fprintln(w, "Daemon:     never ran on this database (start it with 'plexm8-sync run' or 'plexm8-sync service install')")
+	default:
+		// Its record outlives it; the pid may belong to another process by now.
+		fmt.Fprintf(w, "Daemon:     stopped (it last ran as pid %d, version %s, started %s); start it with 'plexm8-sync run' or 'plexm8-sync service start'\n",
+			d.PID, d.Version, when(d.StartedAt, now))
+	}
+	if !r.Database.Exists {
+		fmt.Fprintf(w, "Database:   %s does not exist yet: the first 'plexm8-sync sync' (or the daemon) creates it\n", r.Database.Path)
+		fmt.Fprintln(w)
+		switch r.Token.State {
+		case status.StateNeverSignedIn, status.StateSignedOut, status.StateCredentialsUnreadable:
+			fmt.Fprintln(w, "Nothing synced yet: sign in with 'plexm8-sync login', then run 'plexm8-sync sync'.")
+		default:
+			fmt.Fprintln(w, "Nothing synced yet: run 'plexm8-sync sync'.")
+		}
+		printProblems(w, r)
+		return nil
 	}
 	fmt.Fprintf(w, "Database:   %s, %s, schema version %d\n", r.Database.Path, format.Bytes(r.Database.Bytes), r.Database.SchemaVersion)
 	m := r.Mirror
@@ -102,12 +142,18 @@ func printStatus(w io.Writer, r *status.Report) {
 		fmt.Fprintln(w)
 	}
 
+	opts := table.Options{Width: width}
 	fmt.Fprintln(w)
 	if len(r.Servers) == 0 {
 		fmt.Fprintln(w, "(nothing mirrored yet: run 'plexm8-sync sync')")
 	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "SERVER\tOWNED\tCONNECTION\tLAST CONTACT\tLAST SYNC\tARTISTS\tALBUMS\tTRACKS\tPLAYLISTS")
+		tw := table.New(w, []table.Column{
+			{Key: "server", Header: "SERVER", Flex: true}, {Key: "owned", Header: "OWNED"},
+			{Key: "connection", Header: "CONNECTION", Flex: true}, {Key: "last_contact", Header: "LAST CONTACT"},
+			{Key: "last_sync", Header: "LAST SYNC"}, {Key: "artists", Header: "ARTISTS", Right: true},
+			{Key: "albums", Header: "ALBUMS", Right: true}, {Key: "tracks", Header: "TRACKS", Right: true},
+			{Key: "playlists", Header: "PLAYLISTS", Right: true},
+		}, opts)
 		for _, s := range r.Servers {
 			name := s.Name
 			if s.Removed {
@@ -121,39 +167,34 @@ func printStatus(w io.Writer, r *status.Report) {
 			if s.LastSync != nil {
 				last = s.LastSync.Status
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", name, yesNo(s.Owned), conn, when(s.LastContact, now), last,
-				s.Counts.Artists, s.Counts.Albums, s.Counts.Tracks, s.Counts.Playlists)
+			if err := tw.Row(name, yesNo(s.Owned), conn, when(s.LastContact, now), last,
+				s.Counts.Artists, s.Counts.Albums, s.Counts.Tracks, s.Counts.Playlists); err != nil {
+				return err
+			}
 		}
-		_ = tw.Flush()
+		if err := tw.Close(); err != nil {
+			return err
+		}
 	}
 
 	if len(r.Jobs) > 0 {
 		fmt.Fprintln(w)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "JOB\tSCHEDULE\tLAST RUN\tTOOK\tRESULT\tCOUNTS\tNEXT RUN")
-		for _, j := range r.Jobs {
-			spec, lastAt, took, result, cnt := "off", "never", "-", "-", ""
-			if j.Schedule != nil {
-				spec = *j.Schedule
-			}
-			if l := j.LastRun; l != nil {
-				lastAt, result, cnt = when(&l.StartedAt, now), l.Status, detailText(l.Details)
-				if l.Duration != nil {
-					took = format.Duration(time.Duration(*l.Duration) * time.Second)
-				}
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, spec, lastAt, took, result, cnt, when(j.NextRun, now))
-			if j.LastRun != nil && j.LastRun.Error != "" {
-				fmt.Fprintf(tw, "\t\t\t\t%s\n", firstLine(j.LastRun.Error))
-			}
+		if err := printJobs(w, r.Jobs, running, now, opts); err != nil {
+			return err
 		}
-		_ = tw.Flush()
 	}
 
 	if len(r.RecentSyncs) > 0 {
 		fmt.Fprintln(w, "\nRecent syncs:")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "RUN\tKIND\tSERVER\tSTARTED\tTOOK\tSTATUS\tADDED\tUPDATED\tREMOVED\tREQUESTS")
+		// The status comes last so that an error can go on a line of its
+		// own beneath it without pushing any column out of line.
+		tw := table.New(w, []table.Column{
+			{Key: "run", Header: "RUN", Right: true}, {Key: "kind", Header: "KIND"}, {Key: "server", Header: "SERVER", Flex: true},
+			{Key: "started", Header: "STARTED"}, {Key: "took", Header: "TOOK", Right: true},
+			{Key: "added", Header: "ADDED", Right: true}, {Key: "updated", Header: "UPDATED", Right: true},
+			{Key: "removed", Header: "REMOVED", Right: true}, {Key: "requests", Header: "REQUESTS", Right: true},
+			{Key: "status", Header: "STATUS"},
+		}, opts)
 		for _, s := range r.RecentSyncs {
 			server := "all"
 			if s.Server != nil {
@@ -165,15 +206,74 @@ func printStatus(w io.Writer, r *status.Report) {
 			if s.Duration != nil {
 				took = format.Duration(time.Duration(*s.Duration) * time.Second)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.ID, s.Kind, server,
-				format.Time(s.StartedAt), took, s.Status, s.Added, s.Updated, s.Removed, s.Requests)
+			if err := tw.Row(s.ID, s.Kind, server, format.Time(s.StartedAt), took, s.Added, s.Updated, s.Removed, s.Requests, s.Status); err != nil {
+				return err
+			}
 			if s.Error != "" {
-				fmt.Fprintf(tw, "\t\t\t\t\t%s\n", firstLine(s.Error))
+				if err := tw.Row("", "", "", "", "", "", "", "", "", firstLine(s.Error)); err != nil {
+					return err
+				}
 			}
 		}
-		_ = tw.Flush()
+		if err := tw.Close(); err != nil {
+			return err
+		}
 	}
+	printProblems(w, r)
+	return nil
+}
+
+// printJobs is the JOB table. The next runs are the running daemon's plan,
+// so without a daemon there is no such column. The result comes last so
+// that an error can go on a line of its own beneath it.
+func printJobs(w io.Writer, jobs []status.Job, running bool, now time.Time, opts table.Options) error {
+	cols := []table.Column{{Key: "job", Header: "JOB"}, {Key: "schedule", Header: "SCHEDULE"}}
+	if running {
+		cols = append(cols, table.Column{Key: "next_run", Header: "NEXT RUN"})
+	}
+	cols = append(cols, table.Column{Key: "last_run", Header: "LAST RUN"}, table.Column{Key: "took", Header: "TOOK", Right: true},
+		table.Column{Key: "result", Header: "RESULT"})
+	tw := table.New(w, cols, opts)
+	row := func(job, spec, next, last, took, result string) error {
+		vals := []any{job, spec}
+		if running {
+			vals = append(vals, next)
+		}
+		return tw.Row(append(vals, last, took, result)...)
+	}
+	for _, j := range jobs {
+		spec, lastAt, took, result := "off", "never", "-", "-"
+		if j.Schedule != nil {
+			spec = *j.Schedule
+		}
+		if l := j.LastRun; l != nil {
+			lastAt, result = when(&l.StartedAt, now), l.Status
+			if c := detailText(l.Details); c != "" {
+				result += ": " + c
+			}
+			if l.Duration != nil {
+				took = format.Duration(time.Duration(*l.Duration) * time.Second)
+			}
+		}
+		if err := row(j.Name, spec, when(j.NextRun, now), lastAt, took, result); err != nil {
+			return err
+		}
+		if j.LastRun != nil && j.LastRun.Error != "" {
+			if err := row("", "", "", "", "", firstLine(j.LastRun.Error)); err != nil {
+				return err
+			}
+		}
+	}
+	return tw.Close()
+}
+
+// printProblems lists what could not be read, but not what the token line
+// already said.
+func printProblems(w io.Writer, r *status.Report) {
 	for _, p := range r.Problems {
+		if r.Token.State == status.StateCredentialsUnreadable && p == r.Token.Error {
+			continue
+		}
 		fmt.Fprintf(w, "problem: %s\n", p)
 	}
 }
@@ -184,25 +284,29 @@ func tokenLine(r *status.Report, now time.Time) string {
 	if r.Account != nil {
 		acct = ", account " + *r.Account
 	}
+	src, fix := "the credentials file", "run 'plexm8-sync login'"
+	if t.Source == status.SourceEnv {
+		// login writes the file, which PLEXM8_TOKEN overrides: it cannot help.
+		src, fix = "PLEXM8_TOKEN", "fix or unset PLEXM8_TOKEN"
+	}
 	switch t.State {
 	case status.StateNeverSignedIn:
 		return "never signed in: run 'plexm8-sync login' (or set PLEXM8_TOKEN)"
+	case status.StateSignedOut:
+		return "signed out: run 'plexm8-sync login' (or set PLEXM8_TOKEN); until then the daemon's jobs wait"
+	case status.StateCredentialsUnreadable:
+		if strings.Contains(t.Error, "plexm8-sync login") {
+			return t.Error // it names the file and what to do
+		}
+		return t.Error + ": fix the file's permissions, or run 'plexm8-sync login' to replace it"
 	case status.StateUnchecked:
-		src := "stored credentials"
-		if t.Source == status.SourceEnv {
-			src = "PLEXM8_TOKEN"
-		}
-		return fmt.Sprintf("from %s%s, not checked by the daemon yet", src, acct)
+		return fmt.Sprintf("from %s%s, not checked by the daemon yet (a running daemon checks a new token by itself)", src, acct)
 	case db.TokenOK:
-		return fmt.Sprintf("ok%s (last checked %s)", acct, when(t.CheckedAt, now))
+		return fmt.Sprintf("ok, from %s%s (last checked %s)", src, acct, when(t.CheckedAt, now))
 	case db.TokenRejected:
-		s := fmt.Sprintf("REJECTED by plex.tv since %s%s: jobs are paused; run 'plexm8-sync login'", when(t.Since, now), acct)
-		if t.SignedInAt != nil && t.Since != nil && t.SignedInAt.After(*t.Since) {
-			s += fmt.Sprintf(" (new credentials were saved %s; the daemon picks them up by itself)", when(t.SignedInAt, now))
-		}
-		return s
+		return fmt.Sprintf("REJECTED by plex.tv since %s, from %s%s: jobs are paused; %s", when(t.Since, now), src, acct, fix)
 	default: // unknown: plex.tv could not be asked; the token is kept
-		s := fmt.Sprintf("%s since %s%s: plex.tv could not be asked; the token is kept and checked again on schedule", t.State, when(t.Since, now), acct)
+		s := fmt.Sprintf("%s since %s, from %s%s: plex.tv could not be asked; the token is kept and checked again on schedule", t.State, when(t.Since, now), src, acct)
 		if t.Error != "" {
 			s += " (" + firstLine(t.Error) + ")"
 		}

@@ -8,12 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mattn/go-runewidth"
+
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/format"
+	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 	"github.com/plexm8/plexm8-sync/internal/status"
 )
@@ -86,21 +91,27 @@ func TestStatusJSON(t *testing.T) {
 			at(-time.Minute), at(-time.Minute)),
 		`UPDATE job_runs SET error = 'integrity_check failed: the copy was discarded' WHERE status = 'failed'`,
 		fmt.Sprintf(`INSERT INTO daemon_state (key, value, updated_at) VALUES
-			('token', '{"state":"ok","since":%d,"checked_at":%d,"account":"plexm8_user"}', %d),
+			('token', '{"state":"ok","since":%d,"checked_at":%d,"account":"plexm8_user","token_id":%q}', %d),
 			('schedule', '{"sync":{"spec":"@every 15m","next":%d},"backup":{"spec":"@daily","next":%d},"validate_token":{"spec":"@hourly","next":%d}}', %d),
 			('daemon', '{"pid":4242,"started_at":%d,"version":"v1.0.0","http":""}', %d)`,
-			at(-time.Hour), at(-time.Minute), at(-time.Minute),
+			at(-time.Hour), at(-time.Minute), account.TokenID(dir, secret.New(env["PLEXM8_TOKEN"])), at(-time.Minute),
 			at(5*time.Minute), at(4*time.Hour), at(59*time.Minute), at(-time.Minute),
 			at(-time.Hour), at(-time.Hour)),
 	)
 	// Status needs neither Plex nor the writer: the fake is gone, and a
-	// writer (standing in for the running daemon) holds the lock.
+	// writer (standing in for the running daemon) holds the lock, and the
+	// daemon's own.
 	f.Close()
 	holder, err := db.Open(t.Context(), filepath.Join(dir, "plexm8.db"), db.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer holder.Close()
+	running, err := db.HoldDaemonLock(holder.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Release()
 
 	r := runAt(t, statusNow, env, "status", "--json")
 	if r.code != 0 {
@@ -115,7 +126,7 @@ func TestStatusJSON(t *testing.T) {
 		rep.Token.CheckedAt == nil || !rep.Token.CheckedAt.Equal(statusNow.Add(-time.Minute)) {
 		t.Errorf("token %+v account %v", rep.Token, rep.Account)
 	}
-	if rep.Daemon == nil || rep.Daemon.PID != 4242 || rep.Daemon.Version != "v1.0.0" {
+	if rep.Daemon == nil || !rep.Daemon.Running || rep.Daemon.PID != 4242 || rep.Daemon.Version != "v1.0.0" {
 		t.Errorf("daemon %+v", rep.Daemon)
 	}
 
@@ -187,7 +198,7 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatalf("status: %d %s", h.code, h.stderr)
 	}
 	for _, want := range []string{
-		"Token:      ok, account plexm8_user", "Daemon:     pid 4242, version v1.0.0",
+		"Token:      ok, from PLEXM8_TOKEN, account plexm8_user", "Daemon:     running, pid 4242, version v1.0.0",
 		"Home Server", "Friend's Server", "servers 2, added 5, updated 1, removed 0",
 		"integrity_check failed", backupFile, "Recent syncs", "@every 15m",
 	} {
@@ -248,6 +259,9 @@ func TestStatusTokenStates(t *testing.T) {
 	}
 	dir := stateDir(env)
 	dbPath := filepath.Join(dir, "plexm8.db")
+	if _, err := account.LoadOrCreateClientID(dir); err != nil { // as every command that talks to Plex does
+		t.Fatal(err)
+	}
 	read := func() (status.Report, string) {
 		t.Helper()
 		j := runAt(t, statusNow, env, "status", "--json")
@@ -256,6 +270,13 @@ func TestStatusTokenStates(t *testing.T) {
 			t.Fatalf("status: %s %s", j.stderr, h.stderr)
 		}
 		return decodeStatus(t, j.stdout), h.stdout
+	}
+	// tokenRecord stands in for the daemon's check of tok.
+	tokenRecord := func(tok, state string, since int64, errText string) {
+		t.Helper()
+		writeDaemonRows(t, dbPath, fmt.Sprintf(`INSERT INTO daemon_state (key, value, updated_at) VALUES
+			('token', '{"state":%q,"since":%d,"checked_at":%d,"account":"alice","error":%q,"token_id":%q}', %d)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, state, since, since, errText, account.TokenID(dir, secret.New(tok)), since))
 	}
 
 	// Signed in, never checked by a daemon.
@@ -268,32 +289,31 @@ func TestStatusTokenStates(t *testing.T) {
 		rep.Token.SignedInAt == nil || !rep.Token.SignedInAt.Equal(saved) {
 		t.Errorf("unchecked: %+v", rep.Token)
 	}
-	if !strings.Contains(human, "from stored credentials, account alice, not checked") {
+	if !strings.Contains(human, "from the credentials file, account alice, not checked") {
 		t.Errorf("unchecked:\n%s", human)
 	}
 
-	// Rejected after that login: paused, with the command to run.
+	// Rejected: paused, with the command to run.
 	since := statusNow.Add(-time.Hour).Unix()
-	writeDaemonRows(t, dbPath, fmt.Sprintf(`INSERT INTO daemon_state (key, value, updated_at) VALUES
-		('token', '{"state":"rejected","since":%d,"checked_at":%d,"account":"alice","error":"plex.tv rejected the token"}', %d)`, since, since, since))
+	tokenRecord("tok-secret-1", "rejected", since, "plex.tv rejected the token")
 	rep, human = read()
 	if rep.Token.State != "rejected" || rep.Token.Since == nil || rep.Token.Since.Unix() != since || rep.Token.Error == "" {
 		t.Errorf("rejected: %+v", rep.Token)
 	}
-	if !strings.Contains(human, "REJECTED by plex.tv since") || !strings.Contains(human, "run 'plexm8-sync login'") || strings.Contains(human, "picks them up") {
+	if !strings.Contains(human, "REJECTED by plex.tv since") || !strings.Contains(human, "run 'plexm8-sync login'") {
 		t.Errorf("rejected:\n%s", human)
 	}
 
-	// A new login after the rejection: the daemon will pick it up.
+	// A new login after the rejection: that rejection was the old token's.
 	if err := account.Save(dir, account.Credentials{Token: secret.New("tok-secret-2"), Username: "alice", SavedAt: statusNow.Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, human = read(); !strings.Contains(human, "picks them up by itself") {
-		t.Errorf("rejected, then signed in again:\n%s", human)
+	if rep, human = read(); rep.Token.State != "unchecked" || !strings.Contains(human, "checks a new token by itself") || strings.Contains(human, "REJECTED") {
+		t.Errorf("rejected, then signed in again: %+v\n%s", rep.Token, human)
 	}
 
 	// plex.tv unreachable: the token is kept.
-	writeDaemonRows(t, dbPath, `UPDATE daemon_state SET value = '{"state":"unknown","since":1,"checked_at":2,"error":"dial tcp: lookup plex.tv: no such host"}' WHERE key = 'token'`)
+	tokenRecord("tok-secret-2", "unknown", since, "dial tcp: lookup plex.tv: no such host")
 	rep, human = read()
 	if rep.Token.State != "unknown" || !strings.Contains(human, "token is kept") || !strings.Contains(human, "no such host") {
 		t.Errorf("unknown: %+v\n%s", rep.Token, human)
@@ -304,13 +324,78 @@ func TestStatusTokenStates(t *testing.T) {
 		}
 	}
 
-	// A damaged credentials file is a problem to report, not a failure.
+	// A damaged credentials file: the token line says so and what to do,
+	// once.
 	if err := os.WriteFile(account.Path(dir), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if rep, human = read(); len(rep.Problems) != 1 || !strings.Contains(human, "problem: credentials file") {
-		t.Errorf("damaged credentials: %q\n%s", rep.Problems, human)
+	rep, human = read()
+	if rep.Token.State != "credentials_unreadable" || len(rep.Problems) != 1 ||
+		!strings.Contains(human, "Token:      credentials file "+account.Path(dir)+" is damaged: run 'plexm8-sync login'") || strings.Contains(human, "problem:") {
+		t.Errorf("damaged credentials: %+v %q\n%s", rep.Token, rep.Problems, human)
 	}
+}
+
+// After 'logout', with a damaged credentials file or with a PLEXM8_TOKEN
+// the daemon never checked, the daemon's "ok" of the token it did check is
+// not the answer: status says what is true of the token in use now.
+func TestStatusTokenIsTheCurrentOne(t *testing.T) {
+	f, env := fakeConfig(t, 20)
+	delete(env, "PLEXM8_TOKEN")
+	dir := stateDir(env)
+	if r := run(t, env, "migrate"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if _, err := account.LoadOrCreateClientID(dir); err != nil {
+		t.Fatal(err)
+	}
+	good := secret.New(f.AccountToken())
+	if err := account.Save(dir, account.Credentials{Token: good, Username: "plexm8_user", SavedAt: statusNow.Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	checked := statusNow.Add(-time.Minute).Unix()
+	writeDaemonRows(t, filepath.Join(dir, "plexm8.db"), fmt.Sprintf(`INSERT INTO daemon_state (key, value, updated_at) VALUES
+		('token', '{"state":"ok","since":%d,"checked_at":%d,"account":"plexm8_user","error":"","token_id":%q}', %d)`,
+		checked, checked, account.TokenID(dir, good), checked))
+	check := func(what, state, source, text string) {
+		t.Helper()
+		j := runAt(t, statusNow, env, "status", "--json")
+		h := runAt(t, statusNow, env, "status")
+		if j.code != 0 || h.code != 0 {
+			t.Fatalf("%s: status: %s %s", what, j.stderr, h.stderr)
+		}
+		rep := decodeStatus(t, j.stdout)
+		if rep.Token.State != state || rep.Token.Source != source {
+			t.Errorf("%s: token %+v, want %s from %s", what, rep.Token, state, source)
+		}
+		if line := firstLineWith(h.stdout, "Token:"); !strings.Contains(line, text) {
+			t.Errorf("%s: %q lacks %q", what, line, text)
+		}
+	}
+	check("checked", "ok", "credentials", "ok, from the credentials file, account plexm8_user")
+
+	env["PLEXM8_TOKEN"] = "not-a-token"
+	check("a PLEXM8_TOKEN set since", "unchecked", "env", "from PLEXM8_TOKEN, not checked by the daemon yet")
+	delete(env, "PLEXM8_TOKEN")
+
+	if err := os.WriteFile(account.Path(dir), []byte(`{"token":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("damaged credentials", "credentials_unreadable", "credentials", "is damaged: run 'plexm8-sync login' to replace it")
+
+	if r := run(t, env, "logout"); r.code != 0 {
+		t.Fatalf("logout: %d %s", r.code, r.stderr)
+	}
+	check("after logout", "signed_out", "none", "signed out: run 'plexm8-sync login'")
+}
+
+func firstLineWith(text, prefix string) string {
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, prefix) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
 
 func TestDetailText(t *testing.T) {
@@ -332,3 +417,265 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestStatusKnowsWhetherTheDaemonRuns runs the daemon in-process: while it
+// runs, status says so and shows its next runs, and the token it checked is
+// ok; once it stopped, its record stays but status calls it stopped and
+// shows no next runs. Another token than the one it checked is not ok.
+func TestStatusKnowsWhetherTheDaemonRuns(t *testing.T) {
+	f, err := plextest.Start(plextest.Options{Seed: 3, Tracks: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	dir := t.TempDir()
+	cfg := writeRunConfig(t, dir, f, "  sync: \"@every 1h\"\n")
+	env := map[string]string{"PLEXM8_TOKEN": f.AccountToken(), "HOME": dir}
+	getenv := func(k string) string { return env[k] }
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	logs := &logLines{lines: make(chan map[string]any, 1000)}
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Main(ctx, []string{"--config", cfg, "run"}, Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: logs, Getenv: getenv})
+	}()
+	deadline := time.After(waitFor)
+	for validated, synced := false, false; !validated || !synced; {
+		select {
+		case m := <-logs.lines:
+			validated = validated || jobLine("validate_token", "ok")(m)
+			synced = synced || jobLine("sync", "ok")(m)
+		case code := <-exited:
+			t.Fatalf("the daemon exited (%d) before its first sync:\n%s", code, logs)
+		case <-deadline:
+			t.Fatalf("no token check and sync within %v:\n%s", waitFor, logs)
+		}
+	}
+
+	readStatus := func() (status.Report, string) {
+		t.Helper()
+		j := run(t, env, "--config", cfg, "status", "--json")
+		h := run(t, env, "--config", cfg, "status")
+		if j.code != 0 || h.code != 0 {
+			t.Fatalf("status: %d %s %d %s", j.code, j.stderr, h.code, h.stderr)
+		}
+		return decodeStatus(t, j.stdout), h.stdout
+	}
+	rep, human := readStatus()
+	if rep.Daemon == nil || !rep.Daemon.Running || rep.Daemon.PID != os.Getpid() {
+		t.Errorf("while the daemon runs: daemon %+v", rep.Daemon)
+	}
+	if i := slices.IndexFunc(rep.Jobs, func(j status.Job) bool { return j.Name == "sync" }); i < 0 || rep.Jobs[i].NextRun == nil {
+		t.Errorf("while the daemon runs, sync has no next run: %+v", rep.Jobs)
+	}
+	if rep.Token.State != "ok" || rep.Token.Source != "env" {
+		t.Errorf("the token the daemon checked: %+v", rep.Token)
+	}
+	if !strings.Contains(human, "Daemon:     running, pid "+strconv.Itoa(os.Getpid())) || !strings.Contains(human, "NEXT RUN") {
+		t.Errorf("while the daemon runs:\n%s", human)
+	}
+
+	stop()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Fatalf("the daemon exited %d:\n%s", code, logs)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the daemon did not stop")
+	}
+	rep, human = readStatus()
+	if rep.Daemon == nil || rep.Daemon.Running || rep.Daemon.PID != os.Getpid() {
+		t.Errorf("after the daemon stopped: daemon %+v", rep.Daemon)
+	}
+	for _, j := range rep.Jobs {
+		if j.NextRun != nil {
+			t.Errorf("after the daemon stopped, %s runs next at %v", j.Name, j.NextRun)
+		}
+	}
+	if !strings.Contains(human, "Daemon:     stopped") || strings.Contains(human, "NEXT RUN") {
+		t.Errorf("after the daemon stopped:\n%s", human)
+	}
+
+	// A token the daemon never saw is not the one it found ok.
+	env["PLEXM8_TOKEN"] = "bogus-token"
+	if rep, _ = readStatus(); rep.Token.State != "unchecked" || rep.Token.Source != "env" || rep.Account != nil {
+		t.Errorf("a bogus PLEXM8_TOKEN: %+v, account %v", rep.Token, deref(rep.Account))
+	}
+	// And with no token at all, the one it checked is gone.
+	delete(env, "PLEXM8_TOKEN")
+	if rep, _ = readStatus(); rep.Token.State != "signed_out" || rep.Token.Source != "none" {
+		t.Errorf("no token: %+v", rep.Token)
+	}
+}
+
+// A new user's first status: no database, not signed in. It answers (exit
+// 0) with what to do, and creates nothing.
+func TestStatusBeforeFirstSync(t *testing.T) {
+	_, env := fakeConfig(t, 20)
+	delete(env, "PLEXM8_TOKEN")
+	dir := stateDir(env)
+	dbPath := filepath.Join(dir, "plexm8.db")
+
+	h := runAt(t, statusNow, env, "status")
+	if h.code != 0 {
+		t.Fatalf("status: exit %d\n%s%s", h.code, h.stdout, h.stderr)
+	}
+	for _, want := range []string{
+		"never signed in: run 'plexm8-sync login'", "Daemon:     never ran",
+		dbPath + " does not exist yet", "Nothing synced yet: sign in with 'plexm8-sync login', then run 'plexm8-sync sync'",
+	} {
+		if !strings.Contains(h.stdout, want) {
+			t.Errorf("first status lacks %q:\n%s", want, h.stdout)
+		}
+	}
+	if strings.Contains(h.stdout+h.stderr, "migrate") {
+		t.Errorf("a new user is told about migrations:\n%s%s", h.stdout, h.stderr)
+	}
+	j := runAt(t, statusNow, env, "status", "--json")
+	if j.code != 0 {
+		t.Fatalf("status --json: exit %d %s", j.code, j.stderr)
+	}
+	rep := decodeStatus(t, j.stdout)
+	if rep.Database.Exists || rep.Database.Path != dbPath || rep.Token.State != "never_signed_in" || rep.Daemon != nil || len(rep.Jobs) == 0 {
+		t.Errorf("first status --json: database %+v, token %+v, daemon %+v, jobs %d", rep.Database, rep.Token, rep.Daemon, len(rep.Jobs))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "config.yaml" {
+			t.Errorf("status created %s", e.Name())
+		}
+	}
+
+	// Signed in: the next step is the sync alone.
+	if err := account.Save(dir, account.Credentials{Token: secret.New("tok"), Username: "alice", SavedAt: statusNow}); err != nil {
+		t.Fatal(err)
+	}
+	if h := runAt(t, statusNow, env, "status"); h.code != 0 || !strings.Contains(h.stdout, "Nothing synced yet: run 'plexm8-sync sync'") {
+		t.Errorf("signed in, nothing synced: exit %d\n%s", h.code, h.stdout)
+	}
+}
+
+// The status tables line up by display width, whatever the names hold, and
+// a line that carries an error neither breaks nor stretches them.
+func TestStatusTablesAlign(t *testing.T) {
+	_, env := fakeConfig(t, 20)
+	delete(env, "PLEXM8_TOKEN")
+	if r := run(t, env, "migrate"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	at := func(d time.Duration) int64 { return statusNow.Add(d).Unix() }
+	writeDaemonRows(t, filepath.Join(stateDir(env), "plexm8.db"),
+		`INSERT INTO servers (id, name, owned, connection_uri) VALUES
+			('a', '音楽サーバー 🎸🔥', 1, 'http://10.0.0.2:32400'), ('b', 'Den', 0, 'http://10.0.0.3:32400')`,
+		fmt.Sprintf(`INSERT INTO job_runs (job, started_at, finished_at, status, error, details) VALUES
+			('sync', %d, %d, 'ok', NULL, '{"servers":2,"added":5,"updated":1,"removed":0}'),
+			('backup', %d, %d, 'failed', 'integrity_check failed: the copy was discarded, and this error is longer than any row of the table', NULL)`,
+			at(-10*time.Minute), at(-10*time.Minute+7*time.Second), at(-5*time.Minute), at(-5*time.Minute+time.Second)),
+		fmt.Sprintf(`INSERT INTO sync_runs (kind, server_id, started_at, finished_at, status, error) VALUES
+			('incremental', 'a', %d, %d, 'partial', 'playlist 音楽 🎸: 400 Bad Request')`, at(-3*time.Minute), at(-2*time.Minute)),
+	)
+	r := runAt(t, statusNow, env, "status")
+	if r.code != 0 {
+		t.Fatalf("status: %d %s", r.code, r.stderr)
+	}
+	tables := map[string][]string{} // header line -> rows
+	var header string
+	for line := range strings.Lines(r.stdout) {
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "" || line == "Recent syncs:":
+			header = ""
+		case header == "" && (strings.HasPrefix(line, "SERVER") || strings.HasPrefix(line, "JOB") || strings.HasPrefix(line, "RUN")):
+			header = line
+		case header != "":
+			tables[header] = append(tables[header], line)
+		}
+	}
+	if len(tables) != 3 {
+		t.Fatalf("want the server, job and recent sync tables:\n%s", r.stdout)
+	}
+	// col is the display column where s starts in line, -1 if absent.
+	col := func(line, s string) int {
+		i := strings.Index(line, s)
+		if i < 0 {
+			return -1
+		}
+		return cells.StringWidth(line[:i])
+	}
+	for header, rows := range tables {
+		var check [][2]string // a header, and a cell that must start under it
+		switch {
+		case strings.HasPrefix(header, "SERVER"):
+			check = [][2]string{{"OWNED", "yes"}, {"OWNED", "no"}, {"CONNECTION", "http://10.0.0.2"}, {"CONNECTION", "http://10.0.0.3"}}
+		case strings.HasPrefix(header, "JOB"):
+			check = [][2]string{{"RESULT", "ok: servers 2, added 5, updated 1, removed 0"}, {"RESULT", "failed"}, {"RESULT", "integrity_check failed"}}
+		default:
+			check = [][2]string{{"STATUS", "partial"}, {"STATUS", "playlist 音楽 🎸: 400 Bad Request"}, {"STARTED", format.Time(statusNow.Add(-3 * time.Minute))}}
+		}
+		for _, c := range check {
+			want := col(header, c[0])
+			if !slices.ContainsFunc(rows, func(row string) bool { return strings.HasPrefix(fromColumn(row, want), c[1]) }) {
+				t.Errorf("no row has %q at column %d, under %s:\n%s\n%s", c[1], want, c[0], header, strings.Join(rows, "\n"))
+			}
+		}
+		// An error line must not widen the columns: the header is no wider
+		// than the widest row without an error.
+		widest := 0
+		for _, row := range rows {
+			if !strings.Contains(row, "integrity_check") && !strings.Contains(row, "Bad Request") {
+				widest = max(widest, cells.StringWidth(row))
+			}
+		}
+		if w := cells.StringWidth(header); w > widest {
+			t.Errorf("the header (%d cells) is wider than every row (%d): an error line stretched the table:\n%s\n%s", w, widest, header, strings.Join(rows, "\n"))
+		}
+	}
+
+	// On a narrow terminal the server table cuts its names, not its
+	// alignment.
+	rep := decodeStatus(t, runAt(t, statusNow, env, "status", "--json").stdout)
+	var out bytes.Buffer
+	if err := printStatus(&out, &rep, 60); err != nil {
+		t.Fatal(err)
+	}
+	narrow := strings.Split(out.String(), "\n")
+	i := slices.IndexFunc(narrow, func(l string) bool { return strings.HasPrefix(l, "SERVER") })
+	if i < 0 || i+2 >= len(narrow) {
+		t.Fatalf("no server table:\n%s", out.String())
+	}
+	wide := 0
+	for h := range tables {
+		if strings.HasPrefix(h, "SERVER") {
+			wide = cells.StringWidth(h)
+		}
+	}
+	owned := col(narrow[i], "OWNED")
+	for _, row := range narrow[i+1 : i+3] {
+		if !strings.Contains(row, "…") && !strings.HasPrefix(row, "Den ") || cells.StringWidth(row) >= wide {
+			t.Errorf("on a narrow terminal: %q (the full table is %d cells)", row, wide)
+		}
+		if o := fromColumn(row, owned); !strings.HasPrefix(o, "yes") && !strings.HasPrefix(o, "no") {
+			t.Errorf("on a narrow terminal OWNED is out of line: %q", row)
+		}
+	}
+}
+
+// fromColumn is what line shows from display column c on.
+func fromColumn(line string, c int) string {
+	w := 0
+	for i, r := range line {
+		if w >= c {
+			return line[i:]
+		}
+		w += cells.RuneWidth(r)
+	}
+	return ""
+}
+
+// cells measures as the table writer does, whatever the locale of the test.
+var cells = &runewidth.Condition{EastAsianWidth: false}

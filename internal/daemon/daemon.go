@@ -133,6 +133,14 @@ func (d *Daemon) config() *config.Config {
 // Run starts the schedule, checks the token and syncs once at start-up,
 // then runs until ctx is done; it then stops within ShutdownTimeout.
 func (d *Daemon) Run(ctx context.Context) error {
+	// The lock is what tells 'status' the daemon runs; the record below
+	// outlives the process. Without the lock the daemon still does its
+	// work: status then calls it stopped, which the warning explains.
+	if lock, err := db.HoldDaemonLock(d.db.Path()); err != nil {
+		d.log.Warn("status will not see this daemon as running", "err", err)
+	} else {
+		defer lock.Release()
+	}
 	started := d.now()
 	info := db.DaemonInfo{PID: os.Getpid(), StartedAt: started.Unix(), Version: d.o.Version, HTTP: d.o.HTTPAddr}
 	if err := d.db.SetDaemonInfo(ctx, info, started.Unix()); err != nil {
@@ -222,18 +230,19 @@ func (d *Daemon) validateToken(ctx context.Context) Outcome {
 		d.tokens.noCredentials(ctx, err, errors.Is(err, account.ErrNotSignedIn))
 		return Outcome{Status: db.RunPaused, Err: err, Details: map[string]any{"state": db.TokenUnknown}}
 	}
+	id := d.tokenID(tok)
 	user, err := d.client.User(ctx, tok)
 	switch {
 	case err == nil:
-		d.tokens.ok(ctx, user.Username)
+		d.tokens.ok(ctx, id, user.Username)
 		return Outcome{Details: map[string]any{"state": db.TokenOK, "account": user.Username}}
 	case ctx.Err() != nil:
 		return Outcome{Err: err}
 	case errors.Is(err, plex.ErrUnauthorized):
-		d.tokens.rejected(ctx, err)
+		d.tokens.rejected(ctx, id, err)
 		return Outcome{Err: err, Details: map[string]any{"state": db.TokenRejected}, Explained: true}
 	default:
-		d.tokens.transient(ctx, err)
+		d.tokens.transient(ctx, id, err)
 		return Outcome{Err: err, Details: map[string]any{"state": d.tokens.snapshot().State}}
 	}
 }
@@ -254,11 +263,18 @@ func (d *Daemon) tokenFor() (secret.Value, *Outcome) {
 	return tok, nil
 }
 
-// plexFailed is the outcome of a job whose plex.tv call failed: a 401 there
-// is the token's rejection; anything else is left for the next run.
-func (d *Daemon) plexFailed(ctx context.Context, err error) Outcome {
+// tokenID names tok in the token record, so 'status' can tell whether the
+// record is about the token in use when it looks.
+func (d *Daemon) tokenID(tok secret.Value) string {
+	return account.TokenID(d.config().StateDir, tok)
+}
+
+// plexFailed is the outcome of a job whose plex.tv call with tok failed: a
+// 401 there is the token's rejection; anything else is left for the next
+// run.
+func (d *Daemon) plexFailed(ctx context.Context, tok secret.Value, err error) Outcome {
 	if errors.Is(err, plex.ErrUnauthorized) && ctx.Err() == nil {
-		d.tokens.rejected(ctx, err)
+		d.tokens.rejected(ctx, d.tokenID(tok), err)
 		return Outcome{Err: err, Explained: true}
 	}
 	return Outcome{Err: err}
@@ -276,7 +292,7 @@ func (d *Daemon) refreshResources(ctx context.Context) Outcome {
 	cfg := d.config()
 	servers, err := d.syncer().Servers(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections)
 	if err != nil {
-		return d.plexFailed(ctx, err)
+		return d.plexFailed(ctx, tok, err)
 	}
 	return Outcome{Details: map[string]any{"servers": len(servers)}}
 }
@@ -297,7 +313,7 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 		}
 	})
 	if all == nil {
-		return d.plexFailed(ctx, err)
+		return d.plexFailed(ctx, tok, err)
 	}
 	o := Outcome{Details: map[string]any{"servers": all.Servers, "added": all.Totals.Added, "updated": all.Totals.Updated, "removed": all.Totals.Removed}}
 	if err != nil {

@@ -545,7 +545,7 @@ func TestHealthDuringTheFirstSync(t *testing.T) {
 		dm, _ := newDaemon(t, ctx, cfg, d, nil)
 		release := make(chan struct{})
 		fail := false
-		dm.impl[db.JobValidateToken] = func(ctx context.Context) Outcome { dm.tokens.ok(ctx, "alice"); return Outcome{} }
+		dm.impl[db.JobValidateToken] = func(ctx context.Context) Outcome { dm.tokens.ok(ctx, "", "alice"); return Outcome{} }
 		dm.impl[db.JobSync] = func(ctx context.Context) Outcome {
 			select {
 			case <-release:

@@ -64,15 +64,17 @@ func (t *tokenTracker) snapshot() db.TokenState {
 
 const errNotSignedIn = "not signed in"
 
-// ok records a successful check as account.
-func (t *tokenTracker) ok(ctx context.Context, account string) {
+// ok records a successful check of the token id names (account.TokenID),
+// signed in as account.
+func (t *tokenTracker) ok(ctx context.Context, id, account string) {
 	t.mu.Lock()
 	wasPaused := t.pausedLocked()
 	now := t.now().Unix()
-	if t.State != db.TokenOK {
+	if t.State != db.TokenOK || t.TokenID != id {
 		t.Since = now
 	}
 	t.State, t.CheckedAt, t.Account, t.Error, t.loud, t.noToken = db.TokenOK, now, account, "", false, false
+	t.TokenID = id
 	resume := t.onResume
 	t.mu.Unlock()
 	if wasPaused {
@@ -84,15 +86,19 @@ func (t *tokenTracker) ok(ctx context.Context, account string) {
 	}
 }
 
-// rejected records a plex.tv 401. The loud line is logged once per
-// rejection, not on every check that confirms it.
-func (t *tokenTracker) rejected(ctx context.Context, err error) {
+// rejected records a plex.tv 401 for the token id names. The loud line is
+// logged once per rejection of a token, not on every check that confirms
+// it.
+func (t *tokenTracker) rejected(ctx context.Context, id string, err error) {
 	t.mu.Lock()
 	now := t.now().Unix()
-	if t.State != db.TokenRejected {
-		t.Since = now
+	if t.State != db.TokenRejected || t.TokenID != id {
+		t.Since, t.loud = now, false
 	}
-	t.State, t.CheckedAt, t.Error = db.TokenRejected, now, "plex.tv answered 401 Unauthorized"
+	if t.TokenID != id {
+		t.Account = "" // the account was another token's
+	}
+	t.State, t.CheckedAt, t.Error, t.TokenID = db.TokenRejected, now, "plex.tv answered 401 Unauthorized", id
 	first := !t.loud
 	t.loud = true
 	t.mu.Unlock()
@@ -117,7 +123,7 @@ func (t *tokenTracker) noCredentials(ctx context.Context, err error, neverSigned
 		t.Since = now
 		t.loud = false // a new reason deserves its own line
 	}
-	t.State, t.CheckedAt, t.Error, t.Account, t.noToken = db.TokenUnknown, now, msg, "", true
+	t.State, t.CheckedAt, t.Error, t.Account, t.noToken, t.TokenID = db.TokenUnknown, now, msg, "", true, ""
 	first := !t.loud
 	t.loud = true
 	t.mu.Unlock()
@@ -131,10 +137,14 @@ func (t *tokenTracker) noCredentials(ctx context.Context, err error, neverSigned
 	t.save(ctx)
 }
 
-// transient records a failed check that says nothing about the token.
-func (t *tokenTracker) transient(ctx context.Context, err error) {
+// transient records a failed check that says nothing about the token id
+// names. What was known of another token does not carry over to it.
+func (t *tokenTracker) transient(ctx context.Context, id string, err error) {
 	t.mu.Lock()
 	t.CheckedAt = t.now().Unix()
+	if t.TokenID != id {
+		t.State, t.Since, t.Account, t.TokenID, t.loud = db.TokenUnknown, t.CheckedAt, "", id, false
+	}
 	if t.State != db.TokenRejected {
 		t.Error = err.Error()
 	}

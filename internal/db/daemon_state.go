@@ -24,6 +24,11 @@ type TokenState struct {
 	CheckedAt int64  `json:"checked_at"`
 	Account   string `json:"account"`
 	Error     string `json:"error"`
+	// TokenID is account.TokenID of the token the state is about, "" when
+	// there was none to check (or a version before this field wrote it).
+	// Status compares it with the token in use now: a record of another
+	// token says nothing about this one.
+	TokenID string `json:"token_id"`
 }
 
 // Schedule is the "schedule" record: every job the daemon runs, with its

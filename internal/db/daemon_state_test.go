@@ -27,7 +27,7 @@ func TestDaemonStateRecords(t *testing.T) {
 	if err := d.SetTokenState(t.Context(), TokenState{State: TokenOK}, 1); err != nil {
 		t.Fatal(err)
 	}
-	rejected := TokenState{State: TokenRejected, Since: 5, CheckedAt: 6, Account: "alice", Error: "plex.tv answered 401 Unauthorized"}
+	rejected := TokenState{State: TokenRejected, Since: 5, CheckedAt: 6, Account: "alice", Error: "plex.tv answered 401 Unauthorized", TokenID: "0a1b2c"}
 	if err := d.SetTokenState(t.Context(), rejected, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestDaemonStateRecords(t *testing.T) {
 	}
 	// The stored JSON has the keys every version wrote and reads.
 	for key, want := range map[string]string{
-		"token":    `{"state":"rejected","since":5,"checked_at":6,"account":"alice","error":"plex.tv answered 401 Unauthorized"}`,
+		"token":    `{"state":"rejected","since":5,"checked_at":6,"account":"alice","error":"plex.tv answered 401 Unauthorized","token_id":"0a1b2c"}`,
 		"schedule": `{"full_sync":{"spec":"","next":0},"sync":{"spec":"@every 15m","next":900}}`,
 		"daemon":   `{"pid":4242,"started_at":7,"version":"v1.0.0","http":"127.0.0.1:9090"}`,
 	} {

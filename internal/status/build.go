@@ -10,21 +10,37 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
+	"github.com/plexm8/plexm8-sync/internal/secret"
 )
 
-// Build reads the status of d and joins it with the credentials file and
-// the config, which are local too. It works on a read-only d, beside a
-// running daemon. What is odd but not fatal (a damaged credentials file, a
-// daemon record that does not decode) becomes a line in Problems.
+// Build reads the status of d and joins it with the credentials file, the
+// config and whether a daemon runs, which are local too. It works on a
+// read-only d, beside a running daemon. What is odd but not fatal (a damaged
+// credentials file, a daemon record that does not decode) becomes a line in
+// Problems.
 func Build(ctx context.Context, d *db.DB, cfg *config.Config, now time.Time) (*Report, error) {
 	st, err := d.Status(ctx)
 	if err != nil {
 		return nil, err // "read status: ..." says enough
 	}
-	return build(st, cfg, d.Path(), now), nil
+	running, err := db.DaemonRunning(d.Path())
+	rep := build(st, cfg, d.Path(), running, now)
+	rep.Database.Exists = true
+	if err != nil {
+		rep.Problems = append(rep.Problems, "cannot tell whether the daemon runs: "+err.Error())
+	}
+	return rep, nil
 }
 
-func build(st *db.Status, cfg *config.Config, dbPath string, now time.Time) *Report {
+// BuildWithoutDatabase is the report before the first sync or daemon
+// created the database at dbPath: the token and the configured jobs, and
+// nothing mirrored. It creates nothing; a status that made an empty
+// database would only hide that nothing was ever synced.
+func BuildWithoutDatabase(cfg *config.Config, dbPath string, now time.Time) *Report {
+	return build(&db.Status{Schedule: db.Schedule{}}, cfg, dbPath, false, now)
+}
+
+func build(st *db.Status, cfg *config.Config, dbPath string, running bool, now time.Time) *Report {
 	rep := &Report{
 		Format: Format, GeneratedAt: now.UTC().Truncate(time.Second),
 		Database:    Database{Path: dbPath, Bytes: st.Bytes, SchemaVersion: st.SchemaVersion},
@@ -39,7 +55,7 @@ func build(st *db.Status, cfg *config.Config, dbPath string, now time.Time) *Rep
 	}
 	rep.Token, rep.Account = token(st.Token, cfg, &rep.Problems)
 	if d := st.Daemon; d != nil {
-		rep.Daemon = &Daemon{PID: d.PID, StartedAt: unixTime(d.StartedAt), Version: d.Version, HTTP: d.HTTP, UpdatedAt: unixTime(d.UpdatedAt)}
+		rep.Daemon = &Daemon{Running: running, PID: d.PID, StartedAt: unixTime(d.StartedAt), Version: d.Version, HTTP: d.HTTP, UpdatedAt: unixTime(d.UpdatedAt)}
 	}
 	for _, s := range st.Servers {
 		sr := Server{
@@ -56,7 +72,7 @@ func build(st *db.Status, cfg *config.Config, dbPath string, now time.Time) *Rep
 	for _, r := range st.RecentSyncs {
 		rep.RecentSyncs = append(rep.RecentSyncs, syncRun(r))
 	}
-	rep.Jobs = jobs(st, cfg)
+	rep.Jobs = jobs(st, cfg, running)
 	if b := st.LastGoodBackup; b != nil {
 		d, _ := b.BackupDetails() // missing details leave the fields empty
 		at := b.FinishedAt
@@ -73,29 +89,48 @@ func build(st *db.Status, cfg *config.Config, dbPath string, now time.Time) *Rep
 	return rep
 }
 
-// token says where the token comes from and what the daemon last saw of it;
-// the account is the daemon's, or else the one 'login' saved.
+// token says where the token in use now comes from and what is known of
+// it. The daemon's record counts only if it is about this very token (the
+// same account.TokenID): after a logout, a new login or a PLEXM8_TOKEN set
+// since, it describes a token that is no longer used.
 func token(ts *db.TokenState, cfg *config.Config, problems *[]string) (Token, *string) {
 	tr := Token{State: StateNeverSignedIn, Source: SourceNone}
-	var username string
+	var (
+		current  secret.Value
+		username string
+		credErr  error
+	)
 	creds, err := account.Load(cfg.StateDir)
 	switch {
 	case err == nil:
-		tr.Source, tr.State = SourceCredentials, StateUnchecked
+		tr.Source, current = SourceCredentials, creds.Token
 		if creds.Warning != "" {
 			*problems = append(*problems, creds.Warning)
 		}
 		tr.SignedInAt = unixTime(creds.SavedAt.Unix())
 		username = creds.Username
 	case !errors.Is(err, account.ErrNotSignedIn):
+		credErr = err
 		*problems = append(*problems, err.Error())
 	}
 	if !cfg.Token.IsZero() {
 		// PLEXM8_TOKEN wins over the file for every command (and for a
-		// daemon started with it).
-		tr.Source, tr.State = SourceEnv, StateUnchecked
+		// daemon started with it); the file's account is not its account.
+		tr.Source, current, username = SourceEnv, cfg.Token, ""
 	}
-	if ts != nil {
+	switch {
+	case current.IsZero() && credErr != nil:
+		tr.Source, tr.State, tr.Error = SourceCredentials, StateCredentialsUnreadable, credErr.Error()
+		return tr, nil
+	case current.IsZero() && ts != nil && (ts.TokenID != "" || ts.Account != ""):
+		// A token was checked here once, and none is left.
+		tr.State = StateSignedOut
+		return tr, nil
+	case current.IsZero():
+		return tr, nil
+	}
+	tr.State = StateUnchecked
+	if id := account.TokenID(cfg.StateDir, current); ts != nil && id != "" && ts.TokenID == id {
 		tr.State, tr.Since, tr.CheckedAt, tr.Error = ts.State, unixTime(ts.Since), unixTime(ts.CheckedAt), ts.Error
 		if ts.Account != "" {
 			username = ts.Account
@@ -107,7 +142,10 @@ func token(ts *db.TokenState, cfg *config.Config, problems *[]string) (Token, *s
 // jobs lists every job that is configured, planned by the daemon or has
 // run: the known ones in db.JobNames order, then any a later version
 // added, by name.
-func jobs(st *db.Status, cfg *config.Config) []Job {
+//
+// The next runs are the running daemon's plan; a daemon that stopped has
+// none, whatever its last record says.
+func jobs(st *db.Status, cfg *config.Config, running bool) []Job {
 	configured := map[db.JobName]string{}
 	for job, spec := range cfg.Schedule.ByJob() {
 		configured[db.JobName(job)] = spec
@@ -122,8 +160,10 @@ func jobs(st *db.Status, cfg *config.Config) []Job {
 			names[n] = true
 		}
 	}
-	for n := range st.Schedule {
-		names[n] = true
+	if running {
+		for n := range st.Schedule {
+			names[n] = true
+		}
 	}
 	for n := range last {
 		names[n] = true
@@ -144,7 +184,7 @@ func jobs(st *db.Status, cfg *config.Config) []Job {
 		jr := Job{Name: string(n), Schedule: nonEmpty(configured[n])}
 		// The running daemon's plan is what will happen; the config may
 		// have been edited since it started.
-		if s, ok := st.Schedule[n]; ok {
+		if s, ok := st.Schedule[n]; ok && running {
 			jr.Schedule, jr.NextRun = nonEmpty(s.Spec), unixTime(s.Next)
 		}
 		if r, ok := last[n]; ok {

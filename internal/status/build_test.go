@@ -104,8 +104,14 @@ func TestEmptyDatabase(t *testing.T) {
 
 func TestTokenStates(t *testing.T) {
 	e := newEnv(t)
+	dir := e.cfg.StateDir
+	// The key of the token ids; any command that talks to Plex makes it.
+	if _, err := account.LoadOrCreateClientID(dir); err != nil {
+		t.Fatal(err)
+	}
 	saved := now.Add(-2 * time.Hour)
-	if err := account.Save(e.cfg.StateDir, account.Credentials{Token: secret.New("tok"), Username: "alice", SavedAt: saved}); err != nil {
+	fileTok, envTok := secret.New("tok"), secret.New("env-token")
+	if err := account.Save(dir, account.Credentials{Token: fileTok, Username: "alice", SavedAt: saved}); err != nil {
 		t.Fatal(err)
 	}
 	rep := e.build(t)
@@ -113,46 +119,87 @@ func TestTokenStates(t *testing.T) {
 		tr.SignedInAt == nil || !tr.SignedInAt.Equal(saved) || tr.Since != nil || rep.Account == nil || *rep.Account != "alice" {
 		t.Errorf("signed in, never checked: %+v, account %v", tr, rep.Account)
 	}
-
-	// PLEXM8_TOKEN wins over the file.
-	e.cfg.Token = secret.New("env-token")
-	if tr := e.build(t).Token; tr.State != status.StateUnchecked || tr.Source != status.SourceEnv {
-		t.Errorf("with PLEXM8_TOKEN: %+v", tr)
+	setRecord := func(ts db.TokenState) {
+		t.Helper()
+		if err := e.db.SetTokenState(t.Context(), ts, at(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
 	}
 
-	// The daemon's record wins over both, and names the account it checked.
-	ts := db.TokenState{State: db.TokenRejected, Since: at(-time.Hour), CheckedAt: at(-time.Minute), Account: "bob", Error: "plex.tv answered 401 Unauthorized"}
-	if err := e.db.SetTokenState(t.Context(), ts, at(-time.Minute)); err != nil {
-		t.Fatal(err)
+	// The daemon found the file's token good.
+	setRecord(db.TokenState{State: db.TokenOK, Since: at(-time.Hour), CheckedAt: at(-time.Minute), Account: "alice", TokenID: account.TokenID(dir, fileTok)})
+	if tr := e.build(t).Token; tr.State != db.TokenOK || tr.Source != status.SourceCredentials || !tr.CheckedAt.Equal(now.Add(-time.Minute)) {
+		t.Errorf("checked: %+v", tr)
 	}
+
+	// PLEXM8_TOKEN wins over the file; that check was not about it, nor is
+	// the file's account its account.
+	e.cfg.Token = envTok
+	if rep := e.build(t); rep.Token.State != status.StateUnchecked || rep.Token.Source != status.SourceEnv || rep.Token.CheckedAt != nil || rep.Account != nil {
+		t.Errorf("with PLEXM8_TOKEN: %+v, account %v", rep.Token, rep.Account)
+	}
+
+	// A record of the env token counts, and names the account it checked.
+	ts := db.TokenState{State: db.TokenRejected, Since: at(-time.Hour), CheckedAt: at(-time.Minute), Account: "bob",
+		Error: "plex.tv answered 401 Unauthorized", TokenID: account.TokenID(dir, envTok)}
+	setRecord(ts)
 	rep = e.build(t)
 	if tr := rep.Token; tr.State != db.TokenRejected || tr.Source != status.SourceEnv || !tr.Since.Equal(now.Add(-time.Hour)) ||
-		!tr.CheckedAt.Equal(now.Add(-time.Minute)) || tr.Error != ts.Error || !tr.SignedInAt.Equal(saved) || *rep.Account != "bob" {
+		!tr.CheckedAt.Equal(now.Add(-time.Minute)) || tr.Error != ts.Error || !tr.SignedInAt.Equal(saved) || deref(rep.Account) != "bob" {
 		t.Errorf("rejected: %+v, account %v", tr, rep.Account)
 	}
-	// A record without an account keeps the one 'login' saved.
-	ts.Account = ""
-	if err := e.db.SetTokenState(t.Context(), ts, at(0)); err != nil {
-		t.Fatal(err)
+	// Without PLEXM8_TOKEN, the rejection of that token says nothing about
+	// the file's.
+	e.cfg.Token = secret.Value{}
+	if rep := e.build(t); rep.Token.State != status.StateUnchecked || rep.Token.Source != status.SourceCredentials || rep.Token.Since != nil || rep.Token.Error != "" {
+		t.Errorf("a record of another token: %+v", rep.Token)
 	}
-	if rep := e.build(t); rep.Account == nil || *rep.Account != "alice" {
-		t.Errorf("account %v, want the saved one", rep.Account)
+	// A record without an account keeps the one 'login' saved.
+	setRecord(db.TokenState{State: db.TokenUnknown, Since: at(-time.Hour), CheckedAt: at(-time.Minute), Error: "no such host", TokenID: account.TokenID(dir, fileTok)})
+	if rep := e.build(t); rep.Token.State != db.TokenUnknown || deref(rep.Account) != "alice" {
+		t.Errorf("unknown: %+v, account %v, want the saved one", rep.Token, rep.Account)
+	}
+	// A record from before token ids cannot be matched to any token.
+	setRecord(db.TokenState{State: db.TokenOK, Since: at(-time.Hour), CheckedAt: at(-time.Minute), Account: "alice"})
+	if tr := e.build(t).Token; tr.State != status.StateUnchecked {
+		t.Errorf("a record without a token id: %+v", tr)
 	}
 
 	// What is wrong with the credentials file is a problem, not a failure.
 	if runtime.GOOS != "windows" { // no mode bits there: the ACL decides
-		if err := os.Chmod(account.Path(e.cfg.StateDir), 0o644); err != nil {
+		if err := os.Chmod(account.Path(dir), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if rep := e.build(t); len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "other users can read it") {
 			t.Errorf("readable credentials: problems %q", rep.Problems)
 		}
 	}
-	if err := os.WriteFile(account.Path(e.cfg.StateDir), []byte("{"), 0o600); err != nil {
+	if err := os.WriteFile(account.Path(dir), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if rep := e.build(t); len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "damaged") || rep.Token.SignedInAt != nil {
-		t.Errorf("damaged credentials: problems %q, token %+v", rep.Problems, rep.Token)
+	rep = e.build(t)
+	if tr := rep.Token; tr.State != status.StateCredentialsUnreadable || tr.Source != status.SourceCredentials || !strings.Contains(tr.Error, "damaged") ||
+		!strings.Contains(tr.Error, "plexm8-sync login") || tr.SignedInAt != nil || rep.Account != nil || len(rep.Problems) != 1 {
+		t.Errorf("damaged credentials: token %+v, account %v, problems %q", tr, rep.Account, rep.Problems)
+	}
+	// PLEXM8_TOKEN does not need the file; the file is still worth fixing.
+	e.cfg.Token = envTok
+	if rep := e.build(t); rep.Token.State != status.StateUnchecked || rep.Token.Source != status.SourceEnv || len(rep.Problems) != 1 {
+		t.Errorf("damaged credentials and PLEXM8_TOKEN: token %+v, problems %q", rep.Token, rep.Problems)
+	}
+
+	// Signed out: no token now, though one was checked here.
+	e.cfg.Token = secret.Value{}
+	if err := account.Delete(dir); err != nil {
+		t.Fatal(err)
+	}
+	if rep := e.build(t); rep.Token != (status.Token{State: status.StateSignedOut, Source: status.SourceNone}) || rep.Account != nil {
+		t.Errorf("signed out: %+v, account %v", rep.Token, rep.Account)
+	}
+	// A daemon that never had a token to check leaves no trace of one.
+	setRecord(db.TokenState{State: db.TokenUnknown, Since: at(-time.Hour), CheckedAt: at(-time.Minute), Error: "not signed in"})
+	if tr := e.build(t).Token; tr != (status.Token{State: status.StateNeverSignedIn, Source: status.SourceNone}) {
+		t.Errorf("never signed in: %+v", tr)
 	}
 }
 
@@ -176,6 +223,11 @@ func TestJobs(t *testing.T) {
 		db.JobRun{Job: "zeta", StartedAt: at(-time.Hour), FinishedAt: at(-time.Hour), Status: db.RunOK},
 		db.JobRun{Job: "archive", StartedAt: at(-time.Hour), Status: db.RunRunning},
 	)
+	lock, err := db.HoldDaemonLock(e.db.Path()) // the daemon runs
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
 	rep := e.build(t)
 	if got, want := jobNames(rep), []string{"validate_token", "sync", "full_sync", "backup", "maintenance", "archive", "zeta"}; !slices.Equal(got, want) {
 		t.Fatalf("jobs %q, want %q", got, want)
@@ -197,6 +249,24 @@ func TestJobs(t *testing.T) {
 	}
 	if l := archive.LastRun; archive.Schedule != nil || l == nil || l.Status != "running" || l.FinishedAt != nil || l.Duration != nil || l.Details != nil {
 		t.Errorf("a running job of a later version %+v %+v", archive, archive.LastRun)
+	}
+
+	// Once the daemon stopped, its plan is gone: no next runs, and the
+	// schedule is the config's, which the next start will follow.
+	if err := lock.Release(); err != nil {
+		t.Fatal(err)
+	}
+	rep = e.build(t)
+	if got, want := jobNames(rep), []string{"validate_token", "sync", "full_sync", "backup", "archive", "zeta"}; !slices.Equal(got, want) {
+		t.Fatalf("jobs of a stopped daemon %q, want %q", got, want)
+	}
+	for _, j := range rep.Jobs {
+		if j.NextRun != nil {
+			t.Errorf("%s: next run %v while no daemon runs", j.Name, j.NextRun)
+		}
+	}
+	if sync := rep.Jobs[1]; deref(sync.Schedule) != "@every 1h" {
+		t.Errorf("sync schedule %v, want the config's", deref(sync.Schedule))
 	}
 }
 
@@ -255,9 +325,19 @@ func TestServersSyncsAndDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := e.build(t)
-	if d := rep.Daemon; d == nil || d.PID != 4242 || d.Version != "v1.0.0" || d.HTTP != info.HTTP ||
+	if d := rep.Daemon; d == nil || d.Running || d.PID != 4242 || d.Version != "v1.0.0" || d.HTTP != info.HTTP ||
 		!d.StartedAt.Equal(now.Add(-time.Hour)) || !d.UpdatedAt.Equal(now.Add(-time.Hour)) {
-		t.Errorf("daemon %+v", rep.Daemon)
+		t.Errorf("daemon (its lock is not held) %+v", rep.Daemon)
+	}
+	lock, err := db.HoldDaemonLock(e.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := e.build(t).Daemon; d == nil || !d.Running {
+		t.Errorf("daemon holding its lock %+v", d)
+	}
+	if err := lock.Release(); err != nil {
+		t.Fatal(err)
 	}
 	if len(rep.Servers) != 2 {
 		t.Fatalf("servers %+v", rep.Servers)

@@ -14,11 +14,18 @@ import (
 const Format = 1
 
 // Token states the report adds to the daemon's (db.TokenOK, db.TokenRejected,
-// db.TokenUnknown), from what is local: credentials the daemon never
-// checked, or none at all.
+// db.TokenUnknown), from what is local: a token the daemon never checked,
+// credentials that cannot be read, or none at all.
 const (
-	StateUnchecked     = "unchecked"
+	StateUnchecked = "unchecked"
+	// StateNeverSignedIn: no token, and none was ever checked here.
 	StateNeverSignedIn = "never_signed_in"
+	// StateSignedOut: no token, but the daemon checked one before
+	// ('logout', or PLEXM8_TOKEN unset since).
+	StateSignedOut = "signed_out"
+	// StateCredentialsUnreadable: the credentials file is there but
+	// damaged or unreadable; Token.Error says what to do.
+	StateCredentialsUnreadable = "credentials_unreadable"
 )
 
 // Where the token comes from: Token.Source.
@@ -49,8 +56,10 @@ type Report struct {
 // Token is the token's state and where it comes from.
 type Token struct {
 	// State is ok | rejected | unknown (plex.tv could not be asked) as the
-	// daemon last saw it; unchecked when signed in but never checked by the
-	// daemon; never_signed_in when there are no credentials at all.
+	// daemon last saw the token in use now; unchecked when the daemon never
+	// checked this token; credentials_unreadable when the credentials file
+	// cannot be used; signed_out when there is no token but one was
+	// checked before; never_signed_in when there never was one.
 	State string `json:"state"`
 	// Source is credentials (the file 'login' writes), env (PLEXM8_TOKEN)
 	// or none.
@@ -62,8 +71,11 @@ type Token struct {
 }
 
 // Daemon is the daemon that last ran on the database; its record stays
-// after it exits.
+// after it exits, and Running says whether it still runs.
 type Daemon struct {
+	// Running is true while the daemon holds its lock beside the database;
+	// a stopped or crashed daemon holds none.
+	Running   bool       `json:"running"`
 	PID       int        `json:"pid"`
 	StartedAt *time.Time `json:"started_at"`
 	Version   string     `json:"version"`
@@ -76,6 +88,9 @@ type Database struct {
 	Path          string `json:"path"`
 	Bytes         int64  `json:"bytes"`
 	SchemaVersion int    `json:"schema_version"`
+	// Exists is false before the first sync or daemon created the file;
+	// status does not create it.
+	Exists bool `json:"exists"`
 }
 
 // Counts counts current (not removed) rows.
@@ -123,7 +138,7 @@ type Sync struct {
 type Job struct {
 	Name     string     `json:"name"`
 	Schedule *string    `json:"schedule"` // the cron spec; null when the job is off
-	NextRun  *time.Time `json:"next_run"` // as the daemon planned it; null without a daemon record
+	NextRun  *time.Time `json:"next_run"` // as the running daemon planned it; null while no daemon runs
 	LastRun  *JobRun    `json:"last_run"`
 }
 
