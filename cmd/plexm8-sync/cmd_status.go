@@ -69,7 +69,7 @@ Examples:
 					enc.SetIndent("", "  ")
 					return enc.Encode(rep)
 				}
-				return printStatus(a.Stdout, rep, terminalWidth(a.Stdout))
+				return printStatus(a.Stdout, rep, a.terminalWidth(a.Stdout))
 			}
 		},
 	}

@@ -74,7 +74,7 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 	if len(only) > 0 {
 		want = only
 	}
-	all, err := syncer.All(ctx, tok, want, cfg.Plex.Connections, full, func(res *mirror.Result) { printSummary(a.Stdout, res) })
+	all, err := syncer.All(ctx, tok, want, cfg.Plex.Connections, full, func(res *mirror.Result) { printSummary(a.Stdout, res, a.terminalWidth(a.Stdout)) })
 	if all == nil {
 		return explain(err)
 	}
@@ -92,7 +92,7 @@ func (a *app) progress() mirror.Progress {
 	return &logProgress{log: a.Logger(), now: time.Now, interval: 10 * time.Second}
 }
 
-func printSummary(w io.Writer, r *mirror.Result) {
+func printSummary(w io.Writer, r *mirror.Result, width int) {
 	status := "complete"
 	switch {
 	case r.Stopped != nil && errors.Is(r.Stopped, context.Canceled):
@@ -121,7 +121,7 @@ func printSummary(w io.Writer, r *mirror.Result) {
 		{Key: "added", Header: "ADDED", Right: true},
 		{Key: "updated", Header: "UPDATED", Right: true},
 		{Key: "removed", Header: "REMOVED", Right: true},
-	}, table.Options{Width: terminalWidth(w)})
+	}, table.Options{Width: width})
 	for _, k := range []string{"artists", "albums", "tracks", "playlists", "playlist_items"} {
 		c := r.Counts[k]
 		if c == nil {

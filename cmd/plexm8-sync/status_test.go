@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mattn/go-runewidth"
-
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/format"
@@ -676,6 +674,3 @@ func fromColumn(line string, c int) string {
 	}
 	return ""
 }
-
-// cells measures as the table writer does, whatever the locale of the test.
-var cells = &runewidth.Condition{EastAsianWidth: false}
