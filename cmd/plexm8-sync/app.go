@@ -155,6 +155,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 	}
 	err := a.dispatch(ctx, args)
 	code := exitCodeOf(err)
+	if code == exitFailed && ctx.Err() != nil {
+		// Whatever a command was doing when Ctrl-C or SIGTERM came, the
+		// shell and scripts hear that it was stopped, not that it failed.
+		code = exitInterrupted
+	}
 	if code == exitOK {
 		return code
 	}
@@ -465,8 +470,9 @@ var exitCodes = []exitCode{
 		{"export", "as for history, or a version (`--at`) that does not exist"},
 		{"restore", "as for history, or a version (`--at`) that does not exist"},
 	}},
-	{exitInterrupted, "interrupted (Ctrl-C)", "interrupted by the user", []exitCase{
+	{exitInterrupted, "interrupted (Ctrl-C or SIGTERM)", "stopped by Ctrl-C or SIGTERM before it finished; what it had committed stays, the rest was rolled back", []exitCase{
 		{"login", "sign-in cancelled with Ctrl-C; nothing was saved"},
+		{"sync", "stopped mid-pass; the summary counts what was committed"},
 	}},
 }
 

@@ -183,6 +183,13 @@ func exitFixture(t *testing.T) map[exitCase]func(*testing.T) []result {
 		{"restore", "2"}: func(t *testing.T) []result {
 			return []result{run(t, env, "restore", "Road Trip 🚗", "--dry-run"), run(t, env, "restore", road.RatingKey, "--at", "99", "--dry-run")}
 		},
+		{"sync", "130"}: func(t *testing.T) []result {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var out, errb bytes.Buffer
+			code := Main(ctx, []string{"sync"}, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
+			return []result{{code, out.String(), errb.String()}}
+		},
 		{"login", "130"}: func(t *testing.T) []result {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
