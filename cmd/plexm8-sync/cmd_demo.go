@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
+	"github.com/plexm8/plexm8-sync/internal/restore"
 )
 
 func demoCommand() *command {
@@ -384,7 +386,13 @@ func (a *app) demoHistory(ctx context.Context, f *plextest.Fake, o demoOptions, 
 	lines := strings.SplitN(string(b), "\n", 6)
 	fmt.Fprintf(a.Stdout, "%s\n…\n", strings.Join(lines[:min(len(lines), 5)], "\n"))
 	fmt.Fprintf(a.Stdout, "\n$ plexm8-sync restore %q --at 1 --dry-run\n", pl.Title)
-	if err := a.dispatch(ctx, []string{"restore", pl.Title, "--at", "1", "--dry-run"}); err != nil {
+	err := a.dispatch(ctx, []string{"restore", pl.Title, "--at", "1", "--dry-run"})
+	switch {
+	case errors.Is(err, restore.ErrIncomplete):
+		// The demo removed a track from the server, so version 1 cannot
+		// come back whole: that is the story, not the demo failing.
+		fmt.Fprintf(a.Stdout, "(exit 1: %v)\n", err)
+	case err != nil:
 		return "", err
 	}
 	fmt.Fprintln(a.Stdout, "Without --dry-run, that creates version 1 on the server again, checked item by item.")
