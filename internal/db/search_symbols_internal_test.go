@@ -38,7 +38,7 @@ func TestParseTermsSymbols(t *testing.T) {
 		{"AC/DC $ + ´", terms{words: []string{`"AC/DC"*`}}}, // ASCII symbols and accents stay punctuation
 		{`★"`, terms{short: []string{"★"}}},
 		{`a"★"b`, terms{words: []string{`"a"""*`, `"""b"*`}, short: []string{"★"}}},
-		{"क्‍ष", terms{words: []string{`"क्‍ष"*`}}}, // a ZWJ inside a word stays there
+		{"क्\u200dष", terms{words: []string{"\"क्\u200dष\"*"}}}, // a ZWJ inside a word stays there
 	} {
 		if got := parseTerms(c.search, true); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("parseTerms(%q) = %+q, want %+q", c.search, got, c.want)
@@ -55,7 +55,7 @@ func TestSearchWords(t *testing.T) {
 		"1️⃣ Number One":     "  Number One",
 		"Plain":              "Plain",
 		"Björk ❤️ Sigur Rós": "Björk   Sigur Rós",
-		"क्‍ष":               "क्‍ष",
+		"क्\u200dष":          "क्\u200dष",
 		"ℓ ① 東京":             "ℓ ① 東京",
 	} {
 		if got := searchWords(in); got != want {
