@@ -17,9 +17,11 @@ import (
 // cannot index them: it treats the symbols its Unicode tables know as
 // separators, and the emoji they do not know (newer than its tables) as
 // letters glued to the word beside them. So the word index is given the
-// names with every symbol blanked out (searchWords, at the drain), and the
-// trigram index holds the rows with symbols as well, with their text. That
-// costs only the rows that have symbols, and needs no other tokenizer.
+// names with every symbol blanked out (searchWords), and the trigram index
+// only their spaceless and symbol runs (searchRuns), the only text a
+// trigram or LIKE term can match, since a term is one run. Both happen at
+// the drain. The trigram index then costs little more than the characters
+// it is there for, and no other tokenizer is needed.
 
 // ErrNothingToSearch is a search or filter text with no letter, digit or
 // symbol in it: there is nothing to look for.
@@ -175,9 +177,29 @@ func searchWords(s string) string {
 	return b.String()
 }
 
+// searchRuns is a name as the trigram index is given it: its runs of
+// spaceless text and of symbols, without variation selectors, one space
+// between them (so no term matches across two); "" when it has none. Run at
+// every drain for the names the trigram index holds (SQL function
+// plexm8_search_runs).
+func searchRuns(s string) string {
+	var b strings.Builder
+	for _, field := range strings.Fields(dropVariationSelectors(s)) {
+		for _, run := range splitRuns(field) {
+			if run.kind == wordRun {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(run.text)
+		}
+	}
+	return b.String()
+}
+
 // dropVariationSelectors removes U+FE0E and U+FE0F, which say whether a
-// symbol is drawn as text or emoji (❤ or ❤️): both find both. The trigram
-// index holds names without them, too.
+// symbol is drawn as text or emoji (❤ or ❤️): both find both.
 func dropVariationSelectors(s string) string {
 	if !strings.ContainsAny(s, "\ufe0e\ufe0f") {
 		return s
@@ -442,9 +464,12 @@ func (ix searchIndex) searchClauseFor(search string, filters map[string]string, 
 			" WHERE " + ix.words + " MATCH ?)"
 		c.args = []any{strings.Join(wordExprs, " AND ")}
 	case len(wordExprs) > 0:
-		// Both kinds of terms: rows in both indexes, scores added.
-		c.from = "(SELECT " + ix.words + ".rowid AS id, " + score(ix.words) + " + c.score AS score FROM " + ix.words +
-			" JOIN (" + cjk + ") AS c ON c.id = " + ix.words + ".rowid WHERE " + ix.words + " MATCH ?)"
+		// Both kinds of terms: rows in both indexes, scores added. The
+		// trigram side is read once, into a table the word side probes;
+		// joined as a subquery, it was probed with an FTS5 cursor for
+		// every word hit (40 ms for "fire 🔥" in 100k tracks, 1 ms now).
+		c.from = "(WITH c AS MATERIALIZED (" + cjk + ") SELECT " + ix.words + ".rowid AS id, " + score(ix.words) + " + c.score AS score FROM " + ix.words +
+			" JOIN c ON c.id = " + ix.words + ".rowid WHERE " + ix.words + " MATCH ?)"
 		c.args = append(cjkArgs, strings.Join(wordExprs, " AND "))
 	default:
 		c.from = "(" + cjk + ")"

@@ -31,18 +31,24 @@ const cjkClass = "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u
 // with spaceless text or symbols.
 var trigramClass = cjkClass[:len(cjkClass)-1] + symbolClass[1:]
 
-// searchWordsFunc is the SQL name of searchWords. It is registered with the
-// driver for every connection this process opens; the schema does not use
-// it, so the sqlite3 shell still writes the tables (and the queue).
-const searchWordsFunc = "plexm8_search_words"
+// searchWordsFunc and searchRunsFunc are the SQL names of searchWords and
+// searchRuns. They are registered with the driver for every connection this
+// process opens; the schema does not use them, so the sqlite3 shell still
+// writes the tables (and the queue).
+const (
+	searchWordsFunc = "plexm8_search_words"
+	searchRunsFunc  = "plexm8_search_runs"
+)
 
 func init() {
-	sqlite.MustRegisterDeterministicScalarFunction(searchWordsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		if s, ok := args[0].(string); ok {
-			return searchWords(s), nil
-		}
-		return args[0], nil
-	})
+	for name, f := range map[string]func(string) string{searchWordsFunc: searchWords, searchRunsFunc: searchRuns} {
+		sqlite.MustRegisterDeterministicScalarFunction(name, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			if s, ok := args[0].(string); ok {
+				return f(s), nil
+			}
+			return args[0], nil
+		})
+	}
 }
 
 // queued is one table whose rows the search indexes hold.
@@ -59,12 +65,12 @@ var searchQueues = []queued{
 
 // drainSQL is the statements that move one table's queue into its indexes.
 func (q queued) drainSQL() []string {
-	var words, plain, text []string
+	var words, runs, text []string
 	for _, c := range q.src {
 		c = "t." + c
 		// Only text beyond ASCII can hold a symbol: the rest skips the call.
 		words = append(words, "CASE WHEN octet_length("+c+") > length("+c+") THEN "+searchWordsFunc+"("+c+") ELSE "+c+" END")
-		plain = append(plain, "replace(replace("+c+", char(65038), ''), char(65039), '')")
+		runs = append(runs, searchRunsFunc+"("+c+")")
 		text = append(text, "coalesce("+c+", '')")
 	}
 	all := strings.Join(text, " || ' ' || ")
@@ -78,9 +84,8 @@ func (q queued) drainSQL() []string {
 		"DELETE FROM " + q.cjk + " WHERE rowid IN (" + stale + ")",
 		"INSERT INTO " + q.words + " (" + cols + ") SELECT t.rowid, " + strings.Join(words, ", ") + from,
 		// All-ASCII text (as many bytes as characters) skips the GLOB,
-		// which costs as much as the insert. The text goes in without
-		// variation selectors, as searches look for it.
-		"INSERT INTO " + q.cjk + " (" + cols + ") SELECT t.rowid, " + strings.Join(plain, ", ") + from +
+		// which costs as much as the insert.
+		"INSERT INTO " + q.cjk + " (" + cols + ") SELECT t.rowid, " + strings.Join(runs, ", ") + from +
 			" AND octet_length(" + all + ") > length(" + all + ") AND " + all + " GLOB '*" + trigramClass + "*'",
 	}
 }

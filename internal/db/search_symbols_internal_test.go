@@ -64,11 +64,28 @@ func TestSearchWords(t *testing.T) {
 	}
 }
 
+// TestSearchRuns: the trigram index is given only the runs a term can
+// match, apart, without variation selectors.
+func TestSearchRuns(t *testing.T) {
+	for in, want := range map[string]string{
+		"Untitled 東京の夜 (Tokyo)": "東京の夜",
+		"東京🗼タワー":                "東京 🗼 タワー",
+		"🎸🔥 Fire Guitar 🔥🎸":     "🎸🔥 🔥🎸",
+		"Fire🔥Guitar":           "🔥",
+		"❤️ #️⃣1️⃣ 🏳️‍🌈":        "❤ #⃣1⃣ 🏳\u200d🌈",
+		"Plain Björk ℓ":         "",
+	} {
+		if got := searchRuns(in); got != want {
+			t.Errorf("searchRuns(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestSymbolClasses: isSymbol's search needs symbolRanges in order; every
 // character that starts a symbol term (and the keycap) is one SQLite's GLOB
 // of the drain's class puts in the trigram index, else that term could
-// never be found; and the migration that re-queues rows for symbols uses
-// the drain's class.
+// never be found; and the migration that re-queues rows uses the drain's
+// class.
 func TestSymbolClasses(t *testing.T) {
 	for i := 1; i < len(symbolRanges); i++ {
 		if symbolRanges[i][0] <= symbolRanges[i-1][1] || symbolRanges[i][0] > symbolRanges[i][1] {
@@ -117,7 +134,7 @@ func TestSymbolClasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(body), "GLOB '*"+symbolClass+"*'"); n != 3 {
-		t.Errorf("%s has the drain's symbol class %d times, want 3", names[0], n)
+	if n := strings.Count(string(body), "GLOB '*"+trigramClass+"*'"); n != 3 {
+		t.Errorf("%s has the drain's class %d times, want 3", names[0], n)
 	}
 }
