@@ -165,6 +165,104 @@ func TestSearchFindsAcrossScripts(t *testing.T) {
 	}
 }
 
+// TestSearchFindsSymbolsAndEmoji: `tracks`, `albums` and `artists` find
+// symbols and emoji of every kind (in the fake's own titles too, such as
+// "🎸🔥 Fire Guitar 🔥🎸"), inside words as well; a search of words and
+// emoji needs both. Each search is checked against the fake: the tracks
+// whose names hold every symbol run (ignoring variation selectors) and
+// start a word with every word.
+func TestSearchFindsSymbolsAndEmoji(t *testing.T) {
+	q := newQueryEnv(t, plextest.Options{Seed: 5, Tracks: 400})
+	s := q.fake.Owned()
+	al := s.AddAlbum(s.AddArtist("1", "DJ 🐙"), "🌊 Waves ♫", 0)
+	for _, title := range []string{"Fire🔥Guitar Solo", "Octo🦄Zebra", "👩‍👩‍👧 Family Portrait", "👩‍👩‍👧‍👦 Bigger Family",
+		"🏳️‍🌈 Pride", "🇯🇵 Tokyo Drift", "🇫🇷 Paris", "👍🏽 Thumbs Medium", "👍 Thumbs Plain", "1️⃣ Number One",
+		"#️⃣ Hashtag", "𝄞 Clef", "★ Star ♥ Heart", "☂ Umbrella", "❤️ Heart Emoji", "❤ Heart Text"} {
+		s.AddTrack(al, title)
+	}
+	q.sync(t)
+	noVS := strings.NewReplacer("\ufe0e", "", "\ufe0f", "")
+	for _, c := range []struct {
+		search    string
+		subs      []string // symbol runs every hit holds
+		words     []string // words every hit has a word starting with
+		has, hasn string   // a title among the hits, and one not
+	}{
+		{"🔥", []string{"🔥"}, nil, "🎸🔥 Fire Guitar 🔥🎸", "Octo🦄Zebra"},
+		{"🎸", []string{"🎸"}, nil, "🎸🔥 Fire Guitar 🔥🎸", ""},
+		{"fire 🔥", []string{"🔥"}, []string{"fire"}, "Fire🔥Guitar Solo", ""},
+		{"Fire🔥Guitar", []string{"🔥"}, []string{"fire", "guitar"}, "🎸🔥 Fire Guitar 🔥🎸", ""},
+		{"zebra", nil, []string{"zebra"}, "Octo🦄Zebra", ""},
+		{"🦄", []string{"🦄"}, nil, "Octo🦄Zebra", "Fire🔥Guitar Solo"},
+		{"👩‍👩‍👧", []string{"👩‍👩‍👧"}, nil, "👩‍👩‍👧 Family Portrait", "Octo🦄Zebra"},
+		{"👩‍👩‍👧‍👦", []string{"👩‍👩‍👧‍👦"}, nil, "👩‍👩‍👧‍👦 Bigger Family", "👩‍👩‍👧 Family Portrait"},
+		{"🏳️‍🌈", []string{"🏳‍🌈"}, nil, "🏳️‍🌈 Pride", ""},
+		{"🇯🇵", []string{"🇯🇵"}, nil, "🇯🇵 Tokyo Drift", "🇫🇷 Paris"},
+		{"👍", []string{"👍"}, nil, "👍🏽 Thumbs Medium", ""}, // any skin tone
+		{"👍🏽", []string{"👍🏽"}, nil, "👍🏽 Thumbs Medium", "👍 Thumbs Plain"},
+		{"1️⃣", []string{"1⃣"}, nil, "1️⃣ Number One", ""},
+		{"#️⃣", []string{"#⃣"}, nil, "#️⃣ Hashtag", ""},
+		{"𝄞", []string{"𝄞"}, nil, "𝄞 Clef", ""},
+		{"★", []string{"★"}, nil, "★ Star ♥ Heart", ""},
+		{"♥ star", []string{"♥"}, []string{"star"}, "★ Star ♥ Heart", ""},
+		{"☂", []string{"☂"}, nil, "☂ Umbrella", ""},
+		{"♫", []string{"♫"}, nil, "☂ Umbrella", ""}, // the album's
+		{"❤️", []string{"❤"}, nil, "❤ Heart Text", ""},
+		{"🚗", []string{"🚗"}, nil, "", ""},
+		{"star ☂", []string{"☂"}, []string{"star"}, "", "☂ Umbrella"},
+	} {
+		want := map[string]bool{}
+		for _, srv := range q.fake.Servers() {
+			for _, sec := range srv.Sections() {
+				if sec.Type != "artist" {
+					continue
+				}
+				for _, tr := range srv.Tracks(sec.Key) {
+					text := noVS.Replace(tr.Title + " " + tr.ArtistTitle + " " + tr.AlbumTitle)
+					hit := true
+					for _, sub := range c.subs {
+						hit = hit && strings.Contains(text, sub)
+					}
+					all := words(text)
+					for _, w := range c.words {
+						hit = hit && slices.ContainsFunc(all, func(x string) bool { return strings.HasPrefix(x, w) })
+					}
+					if hit {
+						want[srv.MachineID()+"/"+tr.RatingKey] = true
+					}
+				}
+			}
+		}
+		rows := q.jsonRows(t, "tracks", "--search", c.search, "--limit", "0")
+		got := map[string]bool{}
+		for _, r := range rows {
+			got[r["server_id"].(string)+"/"+r["rating_key"].(string)] = true
+		}
+		found := titles(rows, "title")
+		if !reflect.DeepEqual(got, want) || (c.has != "") != slices.Contains(found, c.has) || slices.Contains(found, c.hasn) {
+			t.Errorf("search %q: %d tracks %q, the fake has %d matching", c.search, len(got), found, len(want))
+		}
+	}
+	if got := titles(q.jsonRows(t, "artists", "🐙"), "title"); !reflect.DeepEqual(got, []string{"DJ 🐙"}) {
+		t.Errorf("artists 🐙: %q", got)
+	}
+	if got := titles(q.jsonRows(t, "artists", "--search", "🦄"), "title"); !reflect.DeepEqual(got, []string{"Los 🦄 Unicornios"}) {
+		t.Errorf("artists 🦄: %q", got)
+	}
+	if got := titles(q.jsonRows(t, "albums", "🌊 ♫"), "title"); !reflect.DeepEqual(got, []string{"🌊 Waves ♫"}) {
+		t.Errorf("albums '🌊 ♫': %q", got)
+	}
+	if got := titles(q.jsonRows(t, "albums", "waves", "--artist", "🐙"), "title"); !reflect.DeepEqual(got, []string{"🌊 Waves ♫"}) {
+		t.Errorf("albums waves --artist 🐙: %q", got)
+	}
+	if rows := q.jsonRows(t, "albums", "guitarras 🌊"); len(rows) != 0 {
+		t.Errorf("albums 'guitarras 🌊': %q", titles(rows, "title"))
+	}
+	if got := titles(q.jsonRows(t, "tracks", "--artist", "🐙", "☂"), "title"); !reflect.DeepEqual(got, []string{"☂ Umbrella"}) {
+		t.Errorf("tracks --artist 🐙 ☂: %q", got)
+	}
+}
+
 // words splits s the way the word index does, for ASCII queries.
 func words(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })

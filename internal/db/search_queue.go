@@ -3,8 +3,11 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
+
+	"modernc.org/sqlite"
 )
 
 // The search indexes are written in bulk: triggers (migrations/*_search_queue.sql)
@@ -24,6 +27,30 @@ import (
 const cjkClass = "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u2e80-\u9fff" +
 	"\ua000-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]"
 
+// trigramClass is the GLOB class of the rows the trigram indexes hold: those
+// with spaceless text or symbols.
+var trigramClass = cjkClass[:len(cjkClass)-1] + symbolClass[1:]
+
+// searchWordsFunc and searchRunsFunc are the SQL names of searchWords and
+// searchRuns. They are registered with the driver for every connection this
+// process opens; the schema does not use them, so the sqlite3 shell still
+// writes the tables (and the queue).
+const (
+	searchWordsFunc = "plexm8_search_words"
+	searchRunsFunc  = "plexm8_search_runs"
+)
+
+func init() {
+	for name, f := range map[string]func(string) string{searchWordsFunc: searchWords, searchRunsFunc: searchRuns} {
+		sqlite.MustRegisterDeterministicScalarFunction(name, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			if s, ok := args[0].(string); ok {
+				return f(s), nil
+			}
+			return args[0], nil
+		})
+	}
+}
+
 // queued is one table whose rows the search indexes hold.
 type queued struct {
 	table, words, cjk string
@@ -38,26 +65,28 @@ var searchQueues = []queued{
 
 // drainSQL is the statements that move one table's queue into its indexes.
 func (q queued) drainSQL() []string {
-	var src, text []string
+	var words, runs, text []string
 	for _, c := range q.src {
-		src = append(src, "t."+c)
-		text = append(text, "coalesce(t."+c+", '')")
+		c = "t." + c
+		// Only text beyond ASCII can hold a symbol: the rest skips the call.
+		words = append(words, "CASE WHEN octet_length("+c+") > length("+c+") THEN "+searchWordsFunc+"("+c+") ELSE "+c+" END")
+		runs = append(runs, searchRunsFunc+"("+c+")")
+		text = append(text, "coalesce("+c+", '')")
 	}
 	all := strings.Join(text, " || ' ' || ")
 	cols := "rowid, " + strings.Join(q.dst, ", ")
 	// CROSS JOIN keeps the queue the outer loop: rows go to FTS5 in rowid
 	// order, and a small queue never scans the table.
-	sel := "SELECT t.rowid, " + strings.Join(src, ", ") + " FROM search_queue q CROSS JOIN " + q.table +
-		" t ON t.rowid = q.id WHERE q.tbl = '" + q.table + "'"
+	from := " FROM search_queue q CROSS JOIN " + q.table + " t ON t.rowid = q.id WHERE q.tbl = '" + q.table + "'"
 	stale := "SELECT id FROM search_queue WHERE tbl = '" + q.table + "' AND indexed"
 	return []string{
 		"DELETE FROM " + q.words + " WHERE rowid IN (" + stale + ")",
 		"DELETE FROM " + q.cjk + " WHERE rowid IN (" + stale + ")",
-		"INSERT INTO " + q.words + " (" + cols + ") " + sel,
+		"INSERT INTO " + q.words + " (" + cols + ") SELECT t.rowid, " + strings.Join(words, ", ") + from,
 		// All-ASCII text (as many bytes as characters) skips the GLOB,
 		// which costs as much as the insert.
-		"INSERT INTO " + q.cjk + " (" + cols + ") " + sel +
-			" AND octet_length(" + all + ") > length(" + all + ") AND " + all + " GLOB '*" + cjkClass + "*'",
+		"INSERT INTO " + q.cjk + " (" + cols + ") SELECT t.rowid, " + strings.Join(runs, ", ") + from +
+			" AND octet_length(" + all + ") > length(" + all + ") AND " + all + " GLOB '*" + trigramClass + "*'",
 	}
 }
 
