@@ -143,7 +143,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(a.Stderr, "Run 'plexm8-sync --help' for the commands.")
 		return 2
 	default:
-		fmt.Fprintf(a.Stderr, "plexm8-sync: %v\n", err)
+		fmt.Fprintf(a.Stderr, "plexm8-sync: %v\n", explainDamaged(err))
 		return 1
 	}
 }

@@ -83,7 +83,37 @@ func (a *app) openDB(ctx context.Context, readOnly bool) (*db.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: readOnly})
+	d, err := db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: readOnly})
+	return d, explainDamaged(err)
+}
+
+// damagedError is an error about a damaged database file with the way back
+// appended; its type keeps the advice from being appended twice.
+type damagedError struct{ err error }
+
+func (e *damagedError) Error() string {
+	msg := e.err.Error() + "\nplexm8-sync cannot repair a damaged database; restore it from a backup:\n" +
+		"  plexm8-sync backup --list              # the backups, newest first\n" +
+		"  plexm8-sync backup restore FILE        # stop the daemon first; the damaged file is kept beside it"
+	if errors.Is(e.err, db.ErrForeignDatabase) {
+		msg += "\nIf database.path (or PLEXM8_DB) names the wrong file, correct it instead."
+	}
+	return msg
+}
+
+func (e *damagedError) Unwrap() error { return e.err }
+
+// explainDamaged adds what to do to an error that says the database file is
+// damaged. Damage is often met only by the query that reads a bad page, so
+// every command's error passes through here, not only opening's.
+func explainDamaged(err error) error {
+	if !db.IsDamaged(err) {
+		return err
+	}
+	if de := (*damagedError)(nil); errors.As(err, &de) {
+		return err
+	}
+	return &damagedError{err}
 }
 
 // plexAndWriter opens what a command that mirrors needs: the Plex client and
