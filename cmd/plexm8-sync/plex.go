@@ -61,8 +61,12 @@ func (a *app) token(cfg *config.Config) (secret.Value, error) {
 }
 
 // explain turns errors a user can act on into what to do next.
-func explain(err error) error {
+func (a *app) explain(err error) error {
 	switch {
+	case errors.Is(err, plex.ErrUnauthorized) && a.cfg != nil && !a.cfg.Token.IsZero():
+		// Signing in again stores a token PLEXM8_TOKEN would still
+		// override: the variable is what must change.
+		return fmt.Errorf("%w\nplex.tv does not accept the token in %s: correct the variable, or unset it to use the token 'plexm8-sync login' stores", err, config.EnvToken)
 	case errors.Is(err, plex.ErrUnauthorized):
 		return fmt.Errorf("%w\nplex.tv no longer accepts the stored token: run 'plexm8-sync login' to sign in again", err)
 	case errors.Is(err, plex.ErrNoConnection):
