@@ -163,6 +163,9 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if code == exitOK {
 		return code
 	}
+	if code == exitFailed {
+		err = explainDamaged(err)
+	}
 	fmt.Fprintf(a.Stderr, "plexm8-sync: %v\n", err)
 	if code == exitUsage {
 		// Only a usage error is helped by the help; a failure's own message

@@ -6,17 +6,29 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"text/tabwriter"
+	"io"
+	"path"
+	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/backup"
+	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/format"
+	"github.com/plexm8/plexm8-sync/internal/table"
 )
+
+// exampleBackupPath is where a backup of a user's default setup lives, as
+// config and backup name it (state_dir/backups/plexm8-<UTC time>.db), so
+// the example cannot drift from the code's default. A fixed time and "~"
+// keep the generated reference the same on every machine.
+func exampleBackupPath() string {
+	return path.Join(config.UserDefaults("~").Backup.Dir, backup.Name(time.Date(2026, 12, 1, 4, 30, 0, 0, time.UTC)))
+}
 
 func backupCommand() *command {
 	return &command{
 		name:    "backup",
-		args:    "[-o FILE] | --list",
+		args:    "[-o FILE [--force]] [--json] | --list [--json]",
 		summary: "back up the database now, or list the backups",
 		help: `Writes a consistent copy of the database while everything else keeps running
 (the daemon too: the copy is read from a snapshot and never holds the writer).
@@ -27,7 +39,10 @@ it is not stored in the database.
 Without -o the copy goes into backup.dir as plexm8-YYYYMMDDTHHMMSSZ.db (UTC,
 so the names sort by age), and only the backup.keep newest are kept, exactly
 as the daemon's scheduled backup does. With -o it goes to FILE, outside the
-rotation. --list shows the backups in backup.dir, newest first.
+rotation; an existing FILE is refused unless --force is given. --list shows
+the backups in backup.dir, newest first. --json prints the result as JSON:
+the backup taken ({"file", "taken", "bytes", "removed", "recorded"}), or with
+--list the backups ([{"file", "taken", "bytes"}], taken in Unix seconds).
 
 To restore one, see 'plexm8-sync backup restore --help'.
 
@@ -37,8 +52,9 @@ Examples:
   plexm8-sync backup --list`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			out := fs.String("o", "", "write the backup to `FILE` instead of backup.dir (no rotation)")
+			force := fs.Bool("force", false, "with -o: replace FILE if it exists")
 			list := fs.Bool("list", false, "list the backups in backup.dir, newest first")
-			asJSON := fs.Bool("json", false, "with --list: print JSON")
+			asJSON := fs.Bool("json", false, "print JSON: the backup taken, or with --list the backups")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("backup takes no arguments (to restore one: plexm8-sync backup restore FILE)")
@@ -46,10 +62,13 @@ Examples:
 				if *list && *out != "" {
 					return usageErrorf("--list and -o do not go together")
 				}
+				if *force && *out == "" {
+					return usageErrorf("--force goes with -o FILE (backups in backup.dir never replace one another)")
+				}
 				if *list {
 					return a.listBackups(*asJSON)
 				}
-				return a.takeBackup(ctx, *out)
+				return a.takeBackup(ctx, *out, *force, *asJSON)
 			}
 		},
 	}
@@ -64,12 +83,13 @@ func backupRestoreCommand() *command {
 daemon. FILE is checked (PRAGMA integrity_check) before anything is touched,
 and the current database is kept beside it as <database>.before-restore.
 It refuses while the daemon or a sync has the database open: stop it first,
-restore, then start it again.
+restore, then start it again. It works on a damaged database too: that is
+what it is for.
 
 Examples:
   plexm8-sync backup --list
   plexm8-sync service stop      # or Ctrl-C the foreground 'run'
-  plexm8-sync backup restore ~/.local/state/plexm8-sync/backups/plexm8-20261201T043000Z.db
+  plexm8-sync backup restore ` + exampleBackupPath() + `
   plexm8-sync service start`,
 		run: func(ctx context.Context, a *app, args []string) error {
 			if len(args) != 1 {
@@ -81,8 +101,14 @@ Examples:
 			}
 			if err := db.Restore(ctx, cfg.Database.Path, args[0]); err != nil {
 				var le *db.LockedError
-				if errors.As(err, &le) {
+				switch {
+				case errors.As(err, &le):
 					return fmt.Errorf("%w\nnothing was restored: stop the daemon (plexm8-sync service stop, or Ctrl-C 'plexm8-sync run') and try again", err)
+				case errors.Is(err, db.ErrCorrupt):
+					// The backup is what is wrong, not database.path: the
+					// way on is another backup.
+					return fmt.Errorf("%w\n%s is not a valid, intact PlexM8 database, so nothing was restored.\n"+
+						"Choose another backup: plexm8-sync backup --list", err, args[0])
 				}
 				return err
 			}
@@ -93,7 +119,7 @@ Examples:
 	}
 }
 
-func (a *app) takeBackup(ctx context.Context, out string) error {
+func (a *app) takeBackup(ctx context.Context, out string, force, asJSON bool) error {
 	cfg, err := a.Config()
 	if err != nil {
 		return err
@@ -115,9 +141,27 @@ func (a *app) takeBackup(ctx context.Context, out string) error {
 	if !recorded {
 		take = backup.Take
 	}
-	res, err := take(ctx, d, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, File: out})
+	res, err := take(ctx, d, cfg.Backup.Dir, backup.Options{Keep: cfg.Backup.Keep, File: out, Overwrite: force})
+	if errors.Is(err, backup.ErrExists) {
+		return fmt.Errorf("%w\nchoose another FILE, or add --force to replace it", err)
+	}
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		removed := res.Removed
+		if removed == nil {
+			removed = []string{}
+		}
+		enc := json.NewEncoder(a.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			File     string   `json:"file"`
+			Taken    int64    `json:"taken"`
+			Bytes    int64    `json:"bytes"`
+			Removed  []string `json:"removed"`
+			Recorded bool     `json:"recorded"`
+		}{res.Path, res.Time.Unix(), res.Bytes, removed, recorded})
 	}
 	fmt.Fprintf(a.Stdout, "Backup written: %s (%s, integrity ok)\n", res.Path, format.Bytes(res.Bytes))
 	for _, r := range res.Removed {
@@ -156,12 +200,25 @@ func (a *app) listBackups(asJSON bool) error {
 		fmt.Fprintf(a.Stdout, "No backups in %s yet. Take one with: plexm8-sync backup\n", cfg.Backup.Dir)
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TAKEN (local)\tSIZE\tFILE")
-	for _, b := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", format.Time(b.Time), format.Bytes(b.Bytes), b.Path)
+	if err := backupTable(a.Stdout, list, a.terminalWidth(a.Stdout)); err != nil {
+		return err
 	}
-	_ = tw.Flush()
 	fmt.Fprintf(a.Stdout, "%d backups (backup.keep is %d)\n", len(list), cfg.Backup.Keep)
 	return nil
+}
+
+// backupTable writes the backups as a table fitted to width cells (0: no
+// limit); a path too long for the line is cut, keeping the name's start.
+func backupTable(out io.Writer, list []backup.Info, width int) error {
+	w := table.New(out, []table.Column{
+		{Key: "taken", Header: "TAKEN (local)"},
+		{Key: "size", Header: "SIZE", Right: true},
+		{Key: "file", Header: "FILE", Flex: true},
+	}, table.Options{Width: width})
+	for _, b := range list {
+		if err := w.Row(format.Time(b.Time), format.Bytes(b.Bytes), b.Path); err != nil {
+			return err
+		}
+	}
+	return w.Close()
 }

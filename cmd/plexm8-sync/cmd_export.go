@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,7 +23,8 @@ func exportCommand() *command {
 		args:    "PLAYLIST [--at V|TIME] --format m3u8|json|csv|xspf [-o FILE] | --all --dir DIR --format F",
 		summary: "write a playlist version as M3U8, JSON, CSV or XSPF (offline)",
 		help: `Writes one version of a playlist (the newest unless --at) in a portable format,
-to standard output or -o FILE:
+to standard output or -o FILE (when FILE is a directory, into it as
+<title> [<rating key>].<format>):
 
   m3u8  #EXTM3U with #EXTINF:<seconds>,<artist> - <title> and the file path per
         item, plus a "#PLEXM8:{…}" comment line carrying the item's Plex rating
@@ -34,7 +37,8 @@ to standard output or -o FILE:
 --all --dir DIR writes the newest version of every current playlist into
 DIR/<server>/<title> [<rating key>].<format>. Names are stable and safe on
 every system, and a file is rewritten only when its content changed, so a
-folder kept under version control shows real changes only.
+folder kept under version control shows real changes only. The format's
+name may be written in any case (M3U8 is m3u8).
 
 Examples:
   plexm8-sync export "Road Trip" --format m3u8 -o road-trip.m3u8
@@ -43,7 +47,7 @@ Examples:
 		setup: func(fs *flag.FlagSet) runFunc {
 			at := fs.String("at", "", "the version: `V|TIME` (default: the newest)")
 			format := fs.String("format", "", "m3u8, json, csv or xspf (required)")
-			out := fs.String("o", "", "write to `FILE` instead of standard output")
+			out := fs.String("o", "", "write to `FILE` (or into this directory) instead of standard output")
 			all := fs.Bool("all", false, "export every current playlist into --dir")
 			dir := fs.String("dir", "", "with --all: the `directory` to write into")
 			server := fs.String("server", "", "the playlist's server (`name` or machine identifier); with --all, only its playlists")
@@ -52,8 +56,12 @@ Examples:
 				if err != nil {
 					return err
 				}
-				if !slices.Contains(history.Formats, *format) {
+				*format = strings.ToLower(*format)
+				switch {
+				case *format == "":
 					return usageErrorf("export needs --format, one of: %s", strings.Join(history.Formats, ", "))
+				case !slices.Contains(history.Formats, *format):
+					return usageErrorf("export: unknown --format %q; use one of: %s", *format, strings.Join(history.Formats, ", "))
 				}
 				if *all {
 					if len(args) > 0 || *dir == "" || *out != "" || *at != "" {
@@ -86,10 +94,15 @@ Examples:
 					_, err := a.Stdout.Write(buf.Bytes())
 					return err
 				}
-				if _, err := writeIfChanged(*out, buf.Bytes()); err != nil {
+				path := *out
+				if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+					// The name --all would give it, so both ways agree.
+					path = filepath.Join(path, history.FileName(p.Title, p.RatingKey)+history.Ext(*format))
+				}
+				if _, err := writeIfChanged(path, buf.Bytes()); err != nil {
 					return err
 				}
-				fmt.Fprintf(a.Stderr, "wrote version %d of %q (%s) to %s\n", v, p.Title, *format, *out)
+				fmt.Fprintf(a.Stderr, "wrote version %d of %q (%s) to %s\n", v, p.Title, *format, path)
 				return nil
 			}
 		},
@@ -150,31 +163,50 @@ func exportAll(ctx context.Context, a *app, d *db.DB, dir, format, server string
 
 // writeIfChanged writes b to path unless the file already holds exactly b.
 // The new content goes to a temporary file renamed over the old one, so a
-// crash never leaves half a playlist.
+// crash never leaves half a playlist. Errors name path, never the
+// temporary file: that is the only name the user knows.
 func writeIfChanged(path string, b []byte) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 		return false, nil
 	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return false, fmt.Errorf("export: cannot write %s: it is a directory", path)
+	}
+	if err := replaceFile(path, b); err != nil {
+		return false, fmt.Errorf("export: cannot write %s: %w", path, osCause(err))
+	}
+	return true, nil
+}
+
+func replaceFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return false, fmt.Errorf("export: %w", err)
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*")
 	if err != nil {
-		return false, fmt.Errorf("export: %w", err)
+		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("export %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("export %s: %w", path, err)
+	_, werr := tmp.Write(b)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		return err
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return false, fmt.Errorf("export %s: %w", path, err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return false, fmt.Errorf("export %s: %w", path, err)
+	return os.Rename(tmp.Name(), path)
+}
+
+// osCause is a file-system error without the file name it carries, for a
+// message that names the user's file instead of a temporary one.
+func osCause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
 	}
-	return true, nil
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/plexm8/plexm8-sync/internal/account"
+	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/plex"
 )
@@ -77,10 +78,18 @@ Example:
 			if err != nil {
 				return err
 			}
-			if err := account.Delete(cfg.StateDir); err != nil {
+			removed, err := account.Remove(cfg.StateDir)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.Stdout, "Signed out: removed %s\n", account.Path(cfg.StateDir))
+			if removed {
+				fmt.Fprintf(a.Stdout, "Signed out: removed %s\n", account.Path(cfg.StateDir))
+			} else {
+				fmt.Fprintf(a.Stdout, "Not signed in: there is no %s, so nothing to remove.\n", account.Path(cfg.StateDir))
+			}
+			if !cfg.Token.IsZero() {
+				fmt.Fprintf(a.Stdout, "%s is still set, and commands use it: unset it to sign out completely.\n", config.EnvToken)
+			}
 			return nil
 		},
 	}

@@ -108,7 +108,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 	}
 	srv, err := a.connectServer(ctx, target)
 	if err != nil {
-		return explain(err)
+		return a.explain(err)
 	}
 	res, err := plan.Apply(ctx, srv, cfg.Plex.PageSize)
 	if res != nil && res.RatingKey != "" {
@@ -133,7 +133,7 @@ func (a *app) restore(ctx context.Context, ref, at, as, server, from string, dry
 		return fmt.Errorf("%w\nthe new playlist %s was left in place for you to check; nothing was deleted", err, res.RatingKey)
 	}
 	if err != nil {
-		return explain(err)
+		return a.explain(err)
 	}
 	if plan.Version.Smart {
 		fmt.Fprintf(a.Stdout, "Verified: the server holds it as a smart playlist with the saved rules; they select %d items now (%d when saved).\n",
@@ -211,7 +211,7 @@ func (a *app) connectServer(ctx context.Context, id string) (*plex.Server, error
 	}
 	rs, err := client.Resources(ctx, tok)
 	if err != nil {
-		return nil, fmt.Errorf("list servers: %w", err)
+		return nil, err // "list servers: ..." from plex
 	}
 	for _, r := range rs {
 		if r.ClientIdentifier == id {

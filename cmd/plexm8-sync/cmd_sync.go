@@ -76,11 +76,11 @@ func (a *app) syncOnce(ctx context.Context, full bool, only []string) error {
 	}
 	all, err := syncer.All(ctx, tok, want, cfg.Plex.Connections, full, func(res *mirror.Result) { printSummary(a.Stdout, res, a.terminalWidth(a.Stdout)) })
 	if all == nil {
-		return explain(err)
+		return a.explain(err)
 	}
 	var failed []error
 	for _, err := range all.Errors {
-		failed = append(failed, explain(err))
+		failed = append(failed, a.explain(err))
 	}
 	return errors.Join(failed...)
 }

@@ -61,8 +61,12 @@ func (a *app) token(cfg *config.Config) (secret.Value, error) {
 }
 
 // explain turns errors a user can act on into what to do next.
-func explain(err error) error {
+func (a *app) explain(err error) error {
 	switch {
+	case errors.Is(err, plex.ErrUnauthorized) && a.cfg != nil && !a.cfg.Token.IsZero():
+		// Signing in again stores a token PLEXM8_TOKEN would still
+		// override: the variable is what must change.
+		return fmt.Errorf("%w\nplex.tv does not accept the token in %s: correct the variable, or unset it to use the token 'plexm8-sync login' stores", err, config.EnvToken)
 	case errors.Is(err, plex.ErrUnauthorized):
 		return fmt.Errorf("%w\nplex.tv no longer accepts the stored token: run 'plexm8-sync login' to sign in again", err)
 	case errors.Is(err, plex.ErrNoConnection):
@@ -83,7 +87,37 @@ func (a *app) openDB(ctx context.Context, readOnly bool) (*db.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: readOnly})
+	d, err := db.Open(ctx, cfg.Database.Path, db.Options{ReadOnly: readOnly})
+	return d, explainDamaged(err)
+}
+
+// damagedError is an error about a damaged database file with the way back
+// appended; its type keeps the advice from being appended twice.
+type damagedError struct{ err error }
+
+func (e *damagedError) Error() string {
+	msg := e.err.Error() + "\nplexm8-sync cannot repair a damaged database; restore it from a backup:\n" +
+		"  plexm8-sync backup --list              # the backups, newest first\n" +
+		"  plexm8-sync backup restore FILE        # stop the daemon first; the damaged file is kept beside it"
+	if errors.Is(e.err, db.ErrForeignDatabase) {
+		msg += "\nIf database.path (or PLEXM8_DB) names the wrong file, correct it instead."
+	}
+	return msg
+}
+
+func (e *damagedError) Unwrap() error { return e.err }
+
+// explainDamaged adds what to do to an error that says the database file is
+// damaged. Damage is often met only by the query that reads a bad page, so
+// every command's error passes through here, not only opening's.
+func explainDamaged(err error) error {
+	if !db.IsDamaged(err) {
+		return err
+	}
+	if de := (*damagedError)(nil); errors.As(err, &de) {
+		return err
+	}
+	return &damagedError{err}
 }
 
 // plexAndWriter opens what a command that mirrors needs: the Plex client and

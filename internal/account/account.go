@@ -96,36 +96,61 @@ func Save(stateDir string, c Credentials) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(stateDir, ".credentials-*")
-	if err != nil {
-		return fmt.Errorf("save credentials: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("save credentials: %w", err)
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("save credentials: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("save credentials: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save credentials: %w", err)
-	}
-	if err := os.Rename(f.Name(), Path(stateDir)); err != nil {
-		return fmt.Errorf("save credentials: %w", err)
+	if err := writeAtomic(Path(stateDir), append(b, '\n')); err != nil {
+		return fmt.Errorf("save credentials to %s: %w", Path(stateDir), osCause(err))
 	}
 	return nil
 }
 
+// writeAtomic writes b to path (mode 0600) through a temporary file in the
+// same directory renamed over it.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := errors.Join(f.Chmod(0o600), write(f, b), f.Sync(), f.Close()); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func write(f *os.File, b []byte) error {
+	_, err := f.Write(b)
+	return err
+}
+
+// osCause is a file-system error without the file name it carries: the
+// names are of temporary files the user never sees, and the caller names
+// the file that matters.
+func osCause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
 // Delete removes the stored credentials; it is not an error if there are none.
 func Delete(stateDir string) error {
-	if err := os.Remove(Path(stateDir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove credentials: %w", err)
+	_, err := Remove(stateDir)
+	return err
+}
+
+// Remove is Delete that also reports whether there were credentials to
+// remove, for a logout that must not claim to remove what was not there.
+func Remove(stateDir string) (removed bool, err error) {
+	err = os.Remove(Path(stateDir))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("remove credentials: %w", err)
 	}
-	return nil
+	return true, nil
 }

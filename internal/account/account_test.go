@@ -36,14 +36,17 @@ func TestSaveLoadDelete(t *testing.T) {
 	if !got.Token.Equal(want.Token) || got.Username != "bob" || !got.SavedAt.Equal(want.SavedAt) {
 		t.Fatalf("Load = %+v", got)
 	}
-	if err := account.Delete(dir); err != nil {
-		t.Fatal(err)
+	if removed, err := account.Remove(dir); err != nil || !removed {
+		t.Fatalf("Remove = %v, %v", removed, err)
 	}
 	if _, err := account.Load(dir); !errors.Is(err, account.ErrNotSignedIn) {
 		t.Fatalf("Load after Delete = %v", err)
 	}
+	if removed, err := account.Remove(dir); err != nil || removed {
+		t.Fatalf("second Remove = %v, %v; want nothing removed", removed, err)
+	}
 	if err := account.Delete(dir); err != nil {
-		t.Fatalf("second Delete = %v", err)
+		t.Fatalf("Delete with nothing to delete = %v", err)
 	}
 }
 

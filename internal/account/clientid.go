@@ -38,12 +38,12 @@ func LoadOrCreateClientID(stateDir string) (string, error) {
 	// link fails and theirs wins.
 	tmp, err := os.CreateTemp(stateDir, clientIDFile+".tmp*")
 	if err != nil {
-		return "", fmt.Errorf("create client identifier file in %q: %w", stateDir, err)
+		return "", fmt.Errorf("create client identifier file %s: %w", path, osCause(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("create client identifier file: %w", err)
+		return "", fmt.Errorf("create client identifier file %s: %w", path, osCause(err))
 	}
 	_, werr := tmp.WriteString(id + "\n")
 	if werr == nil {
@@ -53,7 +53,7 @@ func LoadOrCreateClientID(stateDir string) (string, error) {
 		werr = cerr
 	}
 	if werr != nil {
-		return "", fmt.Errorf("write client identifier file %q: %w", tmp.Name(), werr)
+		return "", fmt.Errorf("write client identifier file %s: %w", path, osCause(werr))
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {

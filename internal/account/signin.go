@@ -70,7 +70,7 @@ func SignIn(ctx context.Context, client *plex.Client, stateDir string, o SignInO
 		if ctx.Err() != nil {
 			return Credentials{}, ErrSignInCancelled
 		}
-		return Credentials{}, fmt.Errorf("start sign-in: %w", err)
+		return Credentials{}, err // "create sign-in PIN: ..." from plex
 	}
 	link := Link{PIN: pin, URL: client.AuthURL(pin), Start: o.Now(), Deadline: pin.ExpiresAt}
 	if pin.ExpiresIn > 0 {
@@ -122,7 +122,7 @@ func save(ctx context.Context, client *plex.Client, stateDir string, p plex.PIN,
 		return Credentials{}, ErrSignInCancelled
 	}
 	if err != nil {
-		return Credentials{}, fmt.Errorf("check the new token: %w", err)
+		return Credentials{}, fmt.Errorf("the sign-in was approved but could not be completed: %w", err)
 	}
 	c := Credentials{Token: p.AuthToken, Username: user.Username, SavedAt: now()}
 	if err := Save(stateDir, c); err != nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -69,6 +70,9 @@ type Options struct {
 	// or before an upgrade. It is replaced only by a copy that passed the
 	// check.
 	File string
+	// Overwrite lets the copy replace an existing File; without it Take
+	// refuses (ErrExists), so a mistyped name cannot destroy a file.
+	Overwrite bool
 	// Now defaults to time.Now.
 	Now func() time.Time
 	// afterCopy, in tests, damages the copy before it is verified.
@@ -91,6 +95,11 @@ func Take(ctx context.Context, d *db.DB, dir string, o Options) (Result, error) 
 		o.Now = time.Now
 	}
 	if o.File != "" {
+		if !o.Overwrite {
+			if err := refuseExisting(o.File); err != nil {
+				return Result{}, err
+			}
+		}
 		info, err := takeTo(ctx, d, o.File, o.Now(), o.afterCopy)
 		return Result{Info: info}, err
 	}
@@ -111,10 +120,38 @@ func Take(ctx context.Context, d *db.DB, dir string, o Options) (Result, error) 
 	return res, err
 }
 
+// ErrExists is matched by Take's error when Options.File exists and
+// Options.Overwrite is not set.
+var ErrExists = errors.New("the file exists")
+
+func refuseExisting(file string) error {
+	if _, err := os.Lstat(file); err == nil {
+		return fmt.Errorf("backup: %w: %s; nothing was written", ErrExists, file)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fileError(file, err)
+	}
+	return nil
+}
+
+// fileError words a file-system failure on the way to final (creating the
+// unverified copy, renaming it) with final's name: the temporary names are
+// ours, and a user who cannot write the directory knows only the one given.
+func fileError(final string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Errorf("backup: cannot write %s: %w", final, pe.Err)
+	case errors.As(err, &le):
+		return fmt.Errorf("backup: cannot write %s: %w", final, le.Err)
+	}
+	return fmt.Errorf("backup: %w", err)
+}
+
 func takeTo(ctx context.Context, d *db.DB, final string, now time.Time, afterCopy func(string) error) (Info, error) {
 	tmp := final + pending
 	if err := d.Backup(ctx, tmp); err != nil {
-		return Info{}, fmt.Errorf("backup: %w", err)
+		return Info{}, fileError(final, err)
 	}
 	defer os.Remove(tmp) // a no-op after the rename
 	if afterCopy != nil {
@@ -126,7 +163,7 @@ func takeTo(ctx context.Context, d *db.DB, final string, now time.Time, afterCop
 		return Info{}, fmt.Errorf("backup: the copy was discarded and earlier backups kept: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
-		return Info{}, fmt.Errorf("backup: %w", err)
+		return Info{}, fileError(final, err)
 	}
 	fi, err := os.Stat(final)
 	if err != nil {

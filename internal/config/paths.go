@@ -173,6 +173,21 @@ func (p platform) expandHome(path string) (expanded string, ok bool) {
 	return filepath.Join(h, filepath.FromSlash(rest)), true
 }
 
+// UserDefaults is the configuration with no file of an ordinary user (not
+// root, not a service, no XDG variables) on Linux or macOS whose home is
+// home. Help texts show its paths so that an example is the real default,
+// and reads the same on every machine that renders it.
+func UserDefaults(home string) *Config {
+	c := baseDefaults(platform{goos: "linux", getenv: func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}})
+	c.fillDerived()
+	return c
+}
+
 // DefaultPath returns the config file used when neither --config nor
 // PLEXM8_CONFIG names one: /etc/plexm8/config.yaml for root on unix,
 // %ProgramData%\plexm8\config.yaml for a Windows service, and

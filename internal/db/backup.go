@@ -97,6 +97,10 @@ func VerifyFile(ctx context.Context, path string) error {
 	pool := openPool(fileURI(abs)+"?mode=ro&immutable=1", 1)
 	defer pool.Close()
 	st, err := readState(ctx, pool)
+	if IsDamaged(err) {
+		// readState's wording is about database.path; this file is a copy.
+		return fmt.Errorf("verify %q: %w: it is damaged or not an SQLite database at all", abs, ErrCorrupt)
+	}
 	if err != nil {
 		return fmt.Errorf("verify %q: %w: %w", abs, ErrCorrupt, err)
 	}

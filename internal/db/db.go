@@ -263,9 +263,18 @@ func readState(ctx context.Context, q rowQuerier) (dbState, error) {
 		(SELECT application_id FROM pragma_application_id),
 		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!')`,
 	).Scan(&st.version, &st.appID, &st.userTables)
-	if se := (*sqlite.Error)(nil); errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB {
-		return st, errorOf(ErrForeignDatabase,
-			"the file is not an SQLite database, so not a plexm8-sync one; it was left untouched: point database.path (or PLEXM8_DB) at a new file")
+	if se := (*sqlite.Error)(nil); errors.As(err, &se) {
+		// A file SQLite cannot read is either another kind of file at
+		// database.path or our database with its first page destroyed;
+		// nothing here can tell which, so the error matches both.
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB:
+			return st, &kindError{kinds: []error{ErrForeignDatabase, ErrDamaged},
+				msg: "the file is not an SQLite database: database.path (or PLEXM8_DB) names the wrong file, or the database is damaged; it was left untouched"}
+		case sqlite3.SQLITE_CORRUPT:
+			return st, &kindError{kinds: []error{ErrDamaged},
+				msg: "the database file is damaged (SQLite: " + se.Error() + "); it was left untouched"}
+		}
 	}
 	if err != nil {
 		return st, fmt.Errorf("read schema state: %w", err)

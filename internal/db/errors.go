@@ -3,6 +3,13 @@ package db
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrSchemaTooNew is matched (errors.Is) by the error returned when the
@@ -21,18 +28,53 @@ var ErrNeedsMigration = errors.New("database needs migrating")
 // someone else's data.
 var ErrForeignDatabase = errors.New("not a plexm8-sync database")
 
-// kindError carries a full user-facing message while still matching one of
-// the sentinels above, so the message need not repeat the sentinel's text.
+// ErrDamaged is matched by the error returned when SQLite finds the file
+// damaged (SQLITE_CORRUPT, "database disk image is malformed") or cannot read
+// it as a database at all (SQLITE_NOTADB, "file is not a database"). Nothing
+// plexm8-sync does can repair it: the way back is a backup. IsDamaged also
+// recognises such errors when they come straight from a query.
+var ErrDamaged = errors.New("the database file is damaged")
+
+// IsDamaged reports whether err says the database file is damaged or not a
+// database: ErrDamaged, or an SQLite error with either code anywhere in its
+// chain. Corruption is often met only by the query that reads the bad page,
+// long after Open, so callers ask this of any error.
+func IsDamaged(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrDamaged) {
+		return true
+	}
+	if se := (*sqlite.Error)(nil); errors.As(err, &se) {
+		return damagedCode(se.Code())
+	}
+	// A driver error flattened to text on its way (a joined or %v-wrapped
+	// error) still carries SQLite's wording.
+	msg := err.Error()
+	return strings.Contains(msg, "database disk image is malformed") || strings.Contains(msg, "file is not a database")
+}
+
+func damagedCode(code int) bool {
+	switch code & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// kindError carries a full user-facing message while still matching the
+// sentinels above it names, so the message need not repeat their text.
 type kindError struct {
-	kind error
-	msg  string
+	kinds []error
+	msg   string
 }
 
 func (e *kindError) Error() string        { return e.msg }
-func (e *kindError) Is(target error) bool { return target == e.kind }
+func (e *kindError) Is(target error) bool { return slices.Contains(e.kinds, target) }
 
 func errorOf(kind error, format string, args ...any) error {
-	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+	return &kindError{kinds: []error{kind}, msg: fmt.Sprintf(format, args...)}
 }
 
 // LockedError is returned by Open when another process (or another DB in
@@ -52,4 +94,18 @@ func (e *LockedError) Error() string {
 		}
 	}
 	return fmt.Sprintf("database %s is in use by %s; stop it first, or use read-only commands", e.Path, holder)
+}
+
+// osCause is a file-system error without the file name it carries, for a
+// message that names the user's file instead of one of our temporary ones.
+func osCause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }

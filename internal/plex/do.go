@@ -342,7 +342,8 @@ func unwrapURLError(err error) error {
 // statusError describes a non-2xx response, tagging the statuses callers
 // branch on.
 func (c *Client) statusError(r *request, resp *response) *StatusError {
-	se := &StatusError{Method: r.method, URL: resp.url, Status: resp.status, Body: snippet(resp.body)}
+	se := &StatusError{Method: r.method, URL: resp.url, Status: resp.status, Body: snippet(resp.body),
+		Message: bodyMessage(resp.body, resp.status)}
 	switch resp.status {
 	case http.StatusUnauthorized:
 		se.kind = ErrUnauthorized

@@ -261,7 +261,7 @@ func (s *Server) Sections(ctx context.Context) ([]Section, error) {
 func (s *Server) SectionsAt(ctx context.Context) ([]Section, time.Time, error) {
 	mc, at, err := s.getAt(ctx, "/library/sections")
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("server %q sections: %w", s.res.Name, err)
+		return nil, time.Time{}, fmt.Errorf("list sections: %w", err)
 	}
 	return mc.Directory, at, nil
 }

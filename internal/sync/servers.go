@@ -18,7 +18,7 @@ import (
 func (s *Syncer) Servers(ctx context.Context, tok secret.Value, want []string, overrides map[string]string) ([]*plex.Server, error) {
 	resources, err := s.client.Resources(ctx, tok)
 	if err != nil {
-		return nil, fmt.Errorf("list servers: %w", err)
+		return nil, err // "list servers: ..." from plex
 	}
 	now := s.o.Now().Unix()
 	var out []*plex.Server

@@ -260,7 +260,7 @@ func (s *Syncer) server(ctx context.Context, srv *plex.Server, full bool, r *Res
 	}
 	sections, at, err := srv.SectionsAt(ctx)
 	if err != nil {
-		return fmt.Errorf("list sections: %w", err)
+		return err // "list sections: ..." from plex
 	}
 	rows := make([]db.Section, 0, len(sections))
 	for _, sec := range sections {
