@@ -761,3 +761,15 @@ func TestQueriesWhileSyncWrites(t *testing.T) {
 		t.Fatalf("search for the new names found %d tracks, want %d", len(rows), want)
 	}
 }
+
+// A new user's first query, before any sync, is told how to get a mirror,
+// not to run a maintenance command.
+func TestQueryBeforeFirstSync(t *testing.T) {
+	_, env := fakeConfig(t, 10)
+	for _, args := range [][]string{{"tracks", "x"}, {"playlists"}, {"stats"}, {"sql", "SELECT 1"}, {"history"}} {
+		r := run(t, env, args...)
+		if r.code != exitFailed || !strings.Contains(r.stderr, `nothing has been synced yet: sign in with "plexm8-sync login", then run "plexm8-sync sync"`) {
+			t.Errorf("%v before the first sync: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+}

@@ -134,7 +134,7 @@ func openWriter(ctx context.Context, path string, o Options) (_ *DB, err error) 
 
 func openReadOnly(ctx context.Context, path string, o Options) (_ *DB, err error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, errorOf(ErrNeedsMigration, "the database does not exist yet; run \"plexm8-sync migrate\" (or start the daemon) to create it")
+		return nil, errorOf(ErrNeedsMigration, "nothing has been synced yet: sign in with \"plexm8-sync login\", then run \"plexm8-sync sync\" (it creates the database)")
 	} else if err != nil {
 		return nil, err
 	}
