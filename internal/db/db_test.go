@@ -404,8 +404,8 @@ func TestReadOnlyOpenNeedsMigratedDatabase(t *testing.T) {
 		_, err := Open(t.Context(), path, Options{ReadOnly: true})
 		if !errors.Is(err, ErrNeedsMigration) {
 			t.Errorf("%s: error %v does not match ErrNeedsMigration", name, err)
-		} else if !strings.Contains(err.Error(), `run "plexm8-sync migrate"`) {
-			t.Errorf("%s: error %q does not say to run plexm8-sync migrate", name, err)
+		} else if want := map[string]string{"missing": `then run "plexm8-sync sync"`, "empty": `run "plexm8-sync migrate"`}[name]; !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %q does not say %s", name, err, want)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); !errors.Is(err, os.ErrNotExist) {
