@@ -10,7 +10,7 @@ import (
 )
 
 // LoudRejected is the one line logged when plex.tv rejects the token.
-const LoudRejected = "plex.tv rejected the token: run 'plexm8-sync login'"
+const LoudRejected = "plex.tv rejected the token: run 'plexm8-sync login', or fix or unset PLEXM8_TOKEN if the token comes from it"
 
 // tokenTracker is the token's state machine. Rejected (by a plex.tv 401) or
 // missing credentials pause the jobs that need the token; only a successful
