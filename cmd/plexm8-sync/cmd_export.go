@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/plexm8/plexm8-sync/internal/atomicfile"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/history"
 )
@@ -173,7 +172,7 @@ func writeIfChanged(path string, b []byte) (bool, error) {
 		return false, fmt.Errorf("export: cannot write %s: it is a directory", path)
 	}
 	if err := replaceFile(path, b); err != nil {
-		return false, fmt.Errorf("export: cannot write %s: %w", path, osCause(err))
+		return false, fmt.Errorf("export: cannot write %s: %w", path, atomicfile.Cause(err))
 	}
 	return true, nil
 }
@@ -182,31 +181,5 @@ func replaceFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".export-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(b)
-	if err := errors.Join(werr, tmp.Close()); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// osCause is a file-system error without the file name it carries, for a
-// message that names the user's file instead of a temporary one.
-func osCause(err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Err
-	case errors.As(err, &le):
-		return le.Err
-	}
-	return err
+	return atomicfile.Write(path, b, 0o644)
 }

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/plexm8/plexm8-sync/internal/atomicfile"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 )
 
@@ -96,44 +97,10 @@ func Save(stateDir string, c Credentials) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(Path(stateDir), append(b, '\n')); err != nil {
-		return fmt.Errorf("save credentials to %s: %w", Path(stateDir), osCause(err))
+	if err := atomicfile.Write(Path(stateDir), append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("save credentials to %s: %w", Path(stateDir), atomicfile.Cause(err))
 	}
 	return nil
-}
-
-// writeAtomic writes b to path (mode 0600) through a temporary file in the
-// same directory renamed over it.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := errors.Join(f.Chmod(0o600), write(f, b), f.Sync(), f.Close()); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
-func write(f *os.File, b []byte) error {
-	_, err := f.Write(b)
-	return err
-}
-
-// osCause is a file-system error without the file name it carries: the
-// names are of temporary files the user never sees, and the caller names
-// the file that matters.
-func osCause(err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Err
-	case errors.As(err, &le):
-		return le.Err
-	}
-	return err
 }
 
 // Delete removes the stored credentials; it is not an error if there are none.

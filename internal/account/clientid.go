@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/plexm8/plexm8-sync/internal/atomicfile"
 )
 
 // clientIDFile is the file, in the state directory, holding the client
@@ -38,12 +40,12 @@ func LoadOrCreateClientID(stateDir string) (string, error) {
 	// link fails and theirs wins.
 	tmp, err := os.CreateTemp(stateDir, clientIDFile+".tmp*")
 	if err != nil {
-		return "", fmt.Errorf("create client identifier file %s: %w", path, osCause(err))
+		return "", fmt.Errorf("create client identifier file %s: %w", path, atomicfile.Cause(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err != nil {
 		tmp.Close()
-		return "", fmt.Errorf("create client identifier file %s: %w", path, osCause(err))
+		return "", fmt.Errorf("create client identifier file %s: %w", path, atomicfile.Cause(err))
 	}
 	_, werr := tmp.WriteString(id + "\n")
 	if werr == nil {
@@ -53,7 +55,7 @@ func LoadOrCreateClientID(stateDir string) (string, error) {
 		werr = cerr
 	}
 	if werr != nil {
-		return "", fmt.Errorf("write client identifier file %s: %w", path, osCause(werr))
+		return "", fmt.Errorf("write client identifier file %s: %w", path, atomicfile.Cause(werr))
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {

@@ -3,8 +3,6 @@ package db
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 
@@ -94,18 +92,4 @@ func (e *LockedError) Error() string {
 		}
 	}
 	return fmt.Sprintf("database %s is in use by %s; stop it first, or use read-only commands", e.Path, holder)
-}
-
-// osCause is a file-system error without the file name it carries, for a
-// message that names the user's file instead of one of our temporary ones.
-func osCause(err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Err
-	case errors.As(err, &le):
-		return le.Err
-	}
-	return err
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/plexm8/plexm8-sync/internal/atomicfile"
 )
 
 // Restore replaces the database at dbPath with the backup src. It takes the
@@ -32,7 +34,7 @@ func Restore(ctx context.Context, dbPath, src string) (err error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".restore.*.tmp")
 	if err != nil {
-		return fmt.Errorf("restore: cannot write %s: %w", abs, osCause(err))
+		return fmt.Errorf("restore: cannot write %s: %w", abs, atomicfile.Cause(err))
 	}
 	defer os.Remove(tmp.Name())
 	in, err := os.Open(src)
@@ -43,7 +45,7 @@ func Restore(ctx context.Context, dbPath, src string) (err error) {
 	_, cerr := io.Copy(tmp, in)
 	in.Close()
 	if err := errors.Join(cerr, tmp.Chmod(0o600), tmp.Sync(), tmp.Close()); err != nil {
-		return fmt.Errorf("restore: copy %s to %s: %w", src, abs, osCause(err))
+		return fmt.Errorf("restore: copy %s to %s: %w", src, abs, atomicfile.Cause(err))
 	}
 	if _, err := os.Stat(abs); err == nil {
 		// A WAL left by a crash belongs to the old file and must not be
@@ -60,7 +62,7 @@ func Restore(ctx context.Context, dbPath, src string) (err error) {
 		}
 	}
 	if err := os.Rename(tmp.Name(), abs); err != nil {
-		return fmt.Errorf("restore: cannot write %s: %w", abs, osCause(err))
+		return fmt.Errorf("restore: cannot write %s: %w", abs, atomicfile.Cause(err))
 	}
 	syncDir(filepath.Dir(abs))
 	return nil
