@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/plexm8/plexm8-sync/internal/config"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/format"
 	"github.com/plexm8/plexm8-sync/internal/history"
@@ -121,7 +122,7 @@ func similarTitles(ref string, ps []history.Playlist) string {
 		default:
 			a, b := []rune(strings.ReplaceAll(key, " ", "")), []rune(strings.ReplaceAll(t, " ", ""))
 			// Short titles get less slack, or "Mix" would suggest "Jazz".
-			if d := runeDistance(a, b); d <= min(1+min(len(a), len(b))/6, 3) && len(a) > 2 {
+			if d := config.EditDistance(string(a), string(b)); d <= min(1+min(len(a), len(b))/6, 3) && len(a) > 2 {
 				found = append(found, near{p, 1 + d})
 			}
 		}
@@ -158,27 +159,6 @@ func titleKey(s string) string {
 		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Mn, r)
 	})
 	return strings.Join(words, " ")
-}
-
-// runeDistance is the Levenshtein distance between two rune strings.
-func runeDistance(a, b []rune) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // parseWhen reads a TIME: an RFC 3339 time, or a date (YYYY-MM-DD, local

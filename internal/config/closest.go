@@ -15,17 +15,18 @@ func closest(s string, candidates []string) string {
 	}
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist {
+		if d := EditDistance(s, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance over bytes (keys are ASCII),
-// with two swapped neighbours counted as one edit: "sycn" is one typo away
-// from "sync", not two.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance over runes, with two swapped
+// neighbours counted as one edit: "sycn" is one typo away from "sync", not
+// two. Config keys, command names and playlist titles share it.
+func EditDistance(s, t string) int {
+	a, b := []rune(s), []rune(t)
 	// Rows i-2, i-1 and i of the table.
 	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
