@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,40 +51,75 @@ func (l *logLines) String() string {
 	return l.all.String()
 }
 
+// testDaemon is `run` in this process against a fake of its own, for tests
+// of what other commands see while a daemon runs and after it stopped.
+type testDaemon struct {
+	cfg    string
+	env    map[string]string
+	logs   *logLines
+	stop   context.CancelFunc
+	exited chan int
+}
+
+// startInProcessDaemon starts the daemon and returns once every job in jobs has
+// logged a successful run.
+func startInProcessDaemon(t *testing.T, tracks int, jobs ...string) *testDaemon {
+	t.Helper()
+	f, err := plextest.Start(plextest.Options{Seed: 3, Tracks: tracks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	dir := t.TempDir()
+	d := &testDaemon{
+		cfg:    writeRunConfig(t, dir, f, "  sync: \"@every 1h\"\n"),
+		env:    map[string]string{"PLEXM8_TOKEN": f.AccountToken(), "HOME": dir},
+		logs:   &logLines{lines: make(chan map[string]any, 1000)},
+		exited: make(chan int, 1),
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	d.stop = stop
+	t.Cleanup(stop)
+	getenv := func(k string) string { return d.env[k] }
+	go func() {
+		d.exited <- Main(ctx, []string{"--config", d.cfg, "run"}, Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: d.logs, Getenv: getenv})
+	}()
+	deadline := time.After(waitFor)
+	for waiting := slices.Clone(jobs); len(waiting) > 0; {
+		select {
+		case m := <-d.logs.lines:
+			waiting = slices.DeleteFunc(waiting, func(job string) bool { return jobLine(job, "ok")(m) })
+		case code := <-d.exited:
+			t.Fatalf("the daemon exited (%d) before a first ok run of %v:\n%s", code, waiting, d.logs)
+		case <-deadline:
+			t.Fatalf("no ok run of %v within %v:\n%s", waiting, waitFor, d.logs)
+		}
+	}
+	return d
+}
+
+// Stop stops the daemon and waits for its clean exit.
+func (d *testDaemon) Stop(t *testing.T) {
+	t.Helper()
+	d.stop()
+	select {
+	case code := <-d.exited:
+		if code != 0 {
+			t.Fatalf("the daemon exited %d:\n%s", code, d.logs)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the daemon did not stop")
+	}
+}
+
 // TestSecondWriterWhileDaemonRuns: while `run` holds the database, a second
 // `run` and a `sync` are refused at once with a message that says who holds
 // it and what to do, read-only queries still answer, and once the daemon
 // stops a sync goes ahead. In-process (the lock is per open, not per
 // process), so it runs under -short.
 func TestSecondWriterWhileDaemonRuns(t *testing.T) {
-	f, err := plextest.Start(plextest.Options{Seed: 3, Tracks: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Close)
-	dir := t.TempDir()
-	cfg := writeRunConfig(t, dir, f, "  sync: \"@every 1h\"\n")
-	env := map[string]string{"PLEXM8_TOKEN": f.AccountToken(), "HOME": dir}
-	getenv := func(k string) string { return env[k] }
-
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	logs := &logLines{lines: make(chan map[string]any, 1000)}
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Main(ctx, []string{"--config", cfg, "run"}, Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: logs, Getenv: getenv})
-	}()
-	deadline := time.After(waitFor)
-	for synced := false; !synced; {
-		select {
-		case m := <-logs.lines:
-			synced = jobLine("sync", "ok")(m)
-		case code := <-exited:
-			t.Fatalf("the daemon exited (%d) before its first sync:\n%s", code, logs)
-		case <-deadline:
-			t.Fatalf("no first sync within %v:\n%s", waitFor, logs)
-		}
-	}
+	d := startInProcessDaemon(t, 100, "sync")
+	env, cfg := d.env, d.cfg
 
 	held := "is in use by process " + strconv.Itoa(os.Getpid())
 	for _, args := range [][]string{{"run"}, {"sync"}, {"sync", "--full"}} {
@@ -97,15 +133,7 @@ func TestSecondWriterWhileDaemonRuns(t *testing.T) {
 		t.Errorf("a read-only query while the daemon runs: exit %d %s", r.code, r.stderr)
 	}
 
-	stop()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Fatalf("the daemon exited %d:\n%s", code, logs)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the daemon did not stop")
-	}
+	d.Stop(t)
 	if r := run(t, env, "--config", cfg, "sync"); r.code != 0 {
 		t.Fatalf("sync after the daemon stopped: exit %d\n%s", r.code, r.stderr)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/plexm8/plexm8-sync/internal/account"
 	"github.com/plexm8/plexm8-sync/internal/db"
 	"github.com/plexm8/plexm8-sync/internal/format"
-	"github.com/plexm8/plexm8-sync/internal/plex/plextest"
 	"github.com/plexm8/plexm8-sync/internal/secret"
 	"github.com/plexm8/plexm8-sync/internal/status"
 )
@@ -421,35 +420,8 @@ func deref(s *string) string {
 // ok; once it stopped, its record stays but status calls it stopped and
 // shows no next runs. Another token than the one it checked is not ok.
 func TestStatusKnowsWhetherTheDaemonRuns(t *testing.T) {
-	f, err := plextest.Start(plextest.Options{Seed: 3, Tracks: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Close)
-	dir := t.TempDir()
-	cfg := writeRunConfig(t, dir, f, "  sync: \"@every 1h\"\n")
-	env := map[string]string{"PLEXM8_TOKEN": f.AccountToken(), "HOME": dir}
-	getenv := func(k string) string { return env[k] }
-
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	logs := &logLines{lines: make(chan map[string]any, 1000)}
-	exited := make(chan int, 1)
-	go func() {
-		exited <- Main(ctx, []string{"--config", cfg, "run"}, Env{Stdin: strings.NewReader(""), Stdout: &bytes.Buffer{}, Stderr: logs, Getenv: getenv})
-	}()
-	deadline := time.After(waitFor)
-	for validated, synced := false, false; !validated || !synced; {
-		select {
-		case m := <-logs.lines:
-			validated = validated || jobLine("validate_token", "ok")(m)
-			synced = synced || jobLine("sync", "ok")(m)
-		case code := <-exited:
-			t.Fatalf("the daemon exited (%d) before its first sync:\n%s", code, logs)
-		case <-deadline:
-			t.Fatalf("no token check and sync within %v:\n%s", waitFor, logs)
-		}
-	}
+	d := startInProcessDaemon(t, 50, "validate_token", "sync")
+	env, cfg := d.env, d.cfg
 
 	readStatus := func() (status.Report, string) {
 		t.Helper()
@@ -474,15 +446,7 @@ func TestStatusKnowsWhetherTheDaemonRuns(t *testing.T) {
 		t.Errorf("while the daemon runs:\n%s", human)
 	}
 
-	stop()
-	select {
-	case code := <-exited:
-		if code != 0 {
-			t.Fatalf("the daemon exited %d:\n%s", code, logs)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the daemon did not stop")
-	}
+	d.Stop(t)
 	rep, human = readStatus()
 	if rep.Daemon == nil || rep.Daemon.Running || rep.Daemon.PID != os.Getpid() {
 		t.Errorf("after the daemon stopped: daemon %+v", rep.Daemon)
