@@ -304,12 +304,9 @@ func (d *Daemon) sync(ctx context.Context, full bool) Outcome {
 	}
 	cfg := d.config()
 	all, err := d.syncer().All(ctx, tok, cfg.Plex.Servers, cfg.Plex.Connections, full, func(res *mirror.Result) {
-		// An interrupted pass counted rows its rolled-back batch never
-		// wrote; the metrics count only passes that ran their course.
-		if ctx.Err() == nil {
-			for kind, c := range res.Counts {
-				d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
-			}
+		// A pass's counts are what it committed, interrupted or not.
+		for kind, c := range res.Counts {
+			d.metrics.observeItems(kind, c.Added, c.Updated, c.Removed)
 		}
 	})
 	if all == nil {

@@ -42,7 +42,7 @@ var searchMix = func() []string {
 
 // millionMirror is a 1M-track mirror, built by syncing the fake (minutes),
 // and cached in the system's temporary directory for the next run (remove
-// plexm8-search-bench-*.db there to reclaim its ~700 MB).
+// plexm8-search-bench-*.db there to reclaim its ~1 GB).
 func millionMirror(b *testing.B) *db.DB {
 	b.Helper()
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("plexm8-search-bench-v%d-1m.db", db.LatestVersion()))
