@@ -17,7 +17,7 @@ const demoMarker = ".plexm8-demo"
 
 const demoMarkerText = `This directory was made by 'plexm8-sync demo'. A later demo run with
 --dir pointing here replaces the files the demo writes (config.yaml,
-credentials.json, client-id, plexm8.db and its companions, playlist.m3u8,
+credentials.json, client-id, plexm8.db and its companions (the daemon's lock file too), playlist.m3u8,
 demo-control.json) and leaves every other file alone.
 `
 
@@ -26,7 +26,7 @@ demo-control.json) and leaves every other file alone.
 // directory it did not create.
 var demoFiles = []string{
 	demoMarker, "config.yaml", "credentials.json", "client-id",
-	"plexm8.db", "plexm8.db-wal", "plexm8.db-shm", "plexm8.db-journal", "plexm8.db.lock",
+	"plexm8.db", "plexm8.db-wal", "plexm8.db-shm", "plexm8.db-journal", "plexm8.db.lock", "plexm8.db.daemon",
 	"playlist.m3u8", demoControlFile,
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,5 +36,22 @@ func TestDemoRunShowsTheDaemon(t *testing.T) {
 	}
 	if r := run(t, nil, "demo", "--run", "--serve"); r.code != 2 {
 		t.Errorf("--run --serve: exit %d, want 2", r.code)
+	}
+}
+
+// In a directory it did not create, demo --run removes every file it and
+// the daemon wrote (the daemon's lock file too), so the directory can take
+// another demo or anything else.
+func TestDemoRunLeavesNothingBehind(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "demo", "--run", "--tracks", "20", "--dir", dir); r.code != 0 {
+		t.Fatalf("demo --run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in %s: %v (%v)", dir, names, err)
 	}
 }
