@@ -16,7 +16,7 @@
 --                 rest was never matched, and it cost the trigrams of every
 --                 word beside them.
 -- It picks the trigram indexes' rows with 0004's ranges and those of
--- symbolRanges in internal/db/search.go:
+-- symbolRanges in internal/db/search_terms.go:
 --
 --   U+00A2-U+00A6, U+00A9, U+00AC, U+00AE, U+00B0-U+00B1, U+00D7, U+00F7
 --   U+203C, U+2049, U+20A0-U+20CF currency, U+20E3 keycap
