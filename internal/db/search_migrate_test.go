@@ -3,6 +3,7 @@ package db
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -17,32 +18,7 @@ import (
 // renumbering it does not matter) indexes the rows already there.
 func TestQueryMigrationBackfillsSearch(t *testing.T) {
 	ctx := context.Background()
-	names, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := fstest.MapFS{}
-	found := false
-	for _, n := range names {
-		if strings.HasSuffix(n, "_query.sql") {
-			found = true
-			break
-		}
-		b, err := fs.ReadFile(migrations.FS, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[n] = &fstest.MapFile{Data: b}
-	}
-	if !found {
-		t.Fatal("no *_query.sql migration")
-	}
-	path := filepath.Join(t.TempDir(), "old.db")
-	w := openPool(writerDSN(path), 1)
-	defer w.Close()
-	if _, err := migrateFS(ctx, w, before); err != nil {
-		t.Fatal(err)
-	}
+	path, w := migratedUpTo(t, "_query.sql")
 	if _, err := w.ExecContext(ctx, `INSERT INTO servers (id, name, owned) VALUES ('s1', 'Home', 1);
 		INSERT INTO artists (server_id, rating_key, section_key, title, hash) VALUES ('s1', '1', '1', 'Sigur Rós', 0);
 		INSERT INTO albums (server_id, rating_key, section_key, artist_rating_key, title, artist_title, hash)
@@ -83,32 +59,7 @@ func TestQueryMigrationBackfillsSearch(t *testing.T) {
 // and leaves the indexes as a fresh drain writes them.
 func TestSymbolsMigrationReindexes(t *testing.T) {
 	ctx := context.Background()
-	names, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := fstest.MapFS{}
-	found := false
-	for _, n := range names {
-		if strings.HasSuffix(n, "_search_symbols.sql") {
-			found = true
-			break
-		}
-		b, err := fs.ReadFile(migrations.FS, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[n] = &fstest.MapFile{Data: b}
-	}
-	if !found {
-		t.Fatal("no *_search_symbols.sql migration")
-	}
-	path := filepath.Join(t.TempDir(), "old.db")
-	w := openPool(writerDSN(path), 1)
-	defer w.Close()
-	if _, err := migrateFS(ctx, w, before); err != nil {
-		t.Fatal(err)
-	}
+	path, w := migratedUpTo(t, "_search_symbols.sql")
 	// The rows, indexed as the drain did before: names as they are, and
 	// the trigram index for spaceless text only.
 	if _, err := w.ExecContext(ctx, `INSERT INTO servers (id, name, owned) VALUES ('s1', 'Home', 1);
@@ -184,4 +135,38 @@ func TestSymbolsMigrationReindexes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// migratedUpTo is a new database with every migration before the one whose
+// name ends in suffix (found by name, so renumbering does not matter), and
+// its writer pool, closed when the test ends.
+func migratedUpTo(t *testing.T, suffix string) (string, *sql.DB) {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	found := false
+	for _, n := range names {
+		if strings.HasSuffix(n, suffix) {
+			found = true
+			break
+		}
+		b, err := fs.ReadFile(migrations.FS, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[n] = &fstest.MapFile{Data: b}
+	}
+	if !found {
+		t.Fatalf("no *%s migration", suffix)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	w := openPool(writerDSN(path), 1)
+	t.Cleanup(func() { w.Close() })
+	if _, err := migrateFS(t.Context(), w, before); err != nil {
+		t.Fatal(err)
+	}
+	return path, w
 }
