@@ -124,41 +124,32 @@ func TestTextCutsHeadersBeforeValues(t *testing.T) {
 		}
 		return b.String()
 	}
-	got := table(30)
-	want := "" +
-		"PLAYLIST  SMART  ITEMS  VERSI…\n" +
-		"Road Tr…  yes     1200       3\n" +
-		"東京の夜             7      12\n"
-	if got != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
-	}
-	fits(t, got, 2, 30)
-	// Narrower, every header is down to its values.
-	got = table(24)
-	want = "" +
-		"PLAYLIST  SM…  ITE…  VE…\n" +
-		"Road Tr…  yes  1200    3\n" +
-		"東京の夜          7   12\n"
-	if got != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
-	}
-	// Narrower still, the title gives more, down to minCut.
-	got = table(20)
-	want = "" +
-		"PLA…  SM…  ITE…  VE…\n" +
-		"Roa…  yes  1200    3\n" +
-		"東…           7   12\n"
-	if got != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
-	}
-	// Then the lines end at the edge rather than wrap.
-	got = table(12)
-	want = "" +
-		"PL…  SM…  I…\n" +
-		"Ro…  yes  1…\n" +
-		"東…        …\n"
-	if got != want {
-		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	for _, c := range []struct {
+		width int
+		want  string
+	}{
+		{30, "" + // the title gives first, then the header wider than its values
+			"PLAYLIST  SMART  ITEMS  VERSI…\n" +
+			"Road Tr…  yes     1200       3\n" +
+			"東京の夜             7      12\n"},
+		{24, "" + // narrower, every header is down to its values
+			"PLAYLIST  SM…  ITE…  VE…\n" +
+			"Road Tr…  yes  1200    3\n" +
+			"東京の夜          7   12\n"},
+		{20, "" + // narrower still, the title gives more, down to minCut
+			"PLA…  SM…  ITE…  VE…\n" +
+			"Roa…  yes  1200    3\n" +
+			"東…           7   12\n"},
+		{12, "" + // then the lines end at the edge rather than wrap
+			"PL…  SM…  I…\n" +
+			"Ro…  yes  1…\n" +
+			"東…        …\n"},
+	} {
+		got := table(c.width)
+		if got != c.want {
+			t.Fatalf("width %d, got:\n%s\nwant:\n%s", c.width, got, c.want)
+		}
+		fits(t, got, 2, c.width)
 	}
 }
 
