@@ -55,12 +55,6 @@ func (a *app) terminalWidth(w io.Writer) int {
 	if n, err := strconv.Atoi(strings.TrimSpace(a.Getenv("COLUMNS"))); err == nil && n > 0 {
 		return n
 	}
-	return terminalWidth(w)
-}
-
-// terminalWidth is w's width in cells when it is a terminal, else 0. It
-// ignores COLUMNS: tables use the app's method of the same name.
-func terminalWidth(w io.Writer) int {
 	if !isTerminal(w) {
 		return 0
 	}
